@@ -1,0 +1,101 @@
+"""Training data: the built-in presets, inline tables and CSV files, validated into float64 arrays.
+
+Nothing here knows about networks beyond the number of input and target columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from tracer.errors import DataError
+
+#: Built-in data sets: name -> (inputs, targets). ``seed`` is the article's five samples.
+PRESETS: dict[str, tuple[list[list[float]], list[list[float]]]] = {
+    "seed": (
+        [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1], [0, 0, 1]],
+        [[0], [1], [1], [0], [0]],
+    ),
+    "xor": ([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]]),
+    "and": ([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [0], [0], [1]]),
+    "or": ([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [1]]),
+    "trask": ([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], [[0], [1], [1], [0]]),
+}
+
+
+def as_table(value: object, what: str) -> np.ndarray:
+    """Turn a nested list of numbers into a 2-D float64 array, or raise ``DataError``.
+
+    A flat list is read as one column (``[0, 1, 1, 0]`` is four samples of one target).
+    """
+    if not isinstance(value, (list, tuple)) or not value:
+        raise DataError(f"{what} must be a non-empty list of rows of numbers, not {value!r}")
+    rows = [row if isinstance(row, (list, tuple)) else [row] for row in value]
+    width = len(rows[0])
+    for n, row in enumerate(rows):
+        if len(row) != width or width == 0:
+            raise DataError(
+                f"{what} row {n} has {len(row)} values but row 0 has {width}: "
+                "every row needs the same number of columns"
+            )
+        for cell in row:
+            if isinstance(cell, bool) or not isinstance(cell, (int, float)) or not math.isfinite(cell):
+                raise DataError(f"{what} row {n} holds {cell!r}: every cell must be a finite number")
+    return np.array(rows, dtype=np.float64)
+
+
+def read_csv(path: str | Path, n_out: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
+    """Read a CSV of samples; the last ``n_out`` columns are the targets.
+
+    The first row is a header when any of its cells is not a number.
+    Returns ``(inputs, targets, column_names_or_None)``.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(f"CSV file {str(path)!r} does not exist: check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read CSV file {str(path)!r}: {exc}") from None
+    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise DataError(f"CSV file {str(path)!r} is empty: it needs one row per sample")
+    header = None
+    if any(_number(cell) is None for cell in rows[0]):
+        header, rows = tuple(cell.strip() for cell in rows[0]), rows[1:]
+        if not rows:
+            raise DataError(f"CSV file {str(path)!r} has a header but no samples")
+    width = len(header) if header is not None else len(rows[0])
+    values = []
+    for n, row in enumerate(rows):
+        line = n + (2 if header is not None else 1)
+        if len(row) != width:
+            raise DataError(
+                f"{path.name} line {line} has {len(row)} cells but {width} were expected: "
+                "every row needs the same number of columns"
+            )
+        parsed = [_number(cell) for cell in row]
+        for col, (cell, number) in enumerate(zip(row, parsed)):
+            if number is None:
+                raise DataError(
+                    f"{path.name} line {line} column {col + 1} holds {cell!r}: every cell must be a finite number"
+                )
+        values.append(parsed)
+    if width <= n_out:
+        raise DataError(
+            f"{path.name} has {width} columns, but {n_out} target column(s) need at least one input column before them"
+        )
+    table = np.array(values, dtype=np.float64)
+    return table[:, :-n_out], table[:, -n_out:], header
+
+
+def _number(cell: str) -> float | None:
+    try:
+        value = float(cell)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
