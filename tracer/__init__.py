@@ -22,9 +22,9 @@ from tracer.train import run  # noqa: E402
 
 
 def __getattr__(name: str):
-    # ``tracer.derive`` imports sympy; load it only when asked for
+    # ``tracer.symbolic`` imports sympy; load it only when asked for
     if name == "derive":
-        from tracer.derive import derive
+        from tracer.symbolic import derive
 
         return derive
     raise AttributeError(f"module 'tracer' has no attribute {name!r}")
