@@ -270,3 +270,17 @@ def _diverged(name: str, iteration: int) -> str:
         f"training diverged: {name} holds NaN or inf at iteration {iteration}; "
         "use a smaller learning rate (--lr) or another activation"
     )
+
+
+def objective(config: Config, params: dict[str, np.ndarray]) -> float:
+    """The objective E of ``config`` at the given parameters (``w0``, …, ``b0``, …), in float64.
+
+    The same forward pass and loss as the trainer; used for finite differences.
+    """
+    net = _Net(config)
+    for name, value in params.items():
+        np.copyto(net.params[name], value)
+    t = {name: np.zeros_like(buf) for name, buf in net.scratch.items()}
+    with np.errstate(over="ignore", under="ignore"):
+        net.step(t, True)
+    return float(t["loss"])
