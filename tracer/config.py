@@ -339,7 +339,7 @@ def _check_data_fits(network: Network, inputs: np.ndarray, targets: np.ndarray, 
             f"set network.layers to end with {targets.shape[1]}"
         )
     if network.loss == "bce" and ((targets < 0) | (targets > 1)).any():
-        bad = targets[(targets < 0) | (targets > 1)][0]
+        bad = float(targets[(targets < 0) | (targets > 1)][0])
         raise DataError(f"loss 'bce' needs targets in [0, 1], but the data {name!r} holds {bad!r}; rescale the targets or use loss \"half_sse\"")
 
 

@@ -51,7 +51,7 @@ def as_table(value: object, what: str) -> np.ndarray:
 def read_csv(path: str | Path, n_out: int) -> tuple[np.ndarray, np.ndarray, tuple[str, ...] | None]:
     """Read a CSV of samples; the last ``n_out`` columns are the targets.
 
-    The first row is a header when any of its cells is not a number.
+    The first row is a header when none of its cells reads as a number.
     Returns ``(inputs, targets, column_names_or_None)``.
     """
     path = Path(path)
@@ -65,7 +65,7 @@ def read_csv(path: str | Path, n_out: int) -> tuple[np.ndarray, np.ndarray, tupl
     if not rows:
         raise DataError(f"CSV file {str(path)!r} is empty: it needs one row per sample")
     header = None
-    if any(_number(cell) is None for cell in rows[0]):
+    if not any(_parses(cell) for cell in rows[0]):
         header, rows = tuple(cell.strip() for cell in rows[0]), rows[1:]
         if not rows:
             raise DataError(f"CSV file {str(path)!r} has a header but no samples")
@@ -91,6 +91,14 @@ def read_csv(path: str | Path, n_out: int) -> tuple[np.ndarray, np.ndarray, tupl
         )
     table = np.array(values, dtype=np.float64)
     return table[:, :-n_out], table[:, -n_out:], header
+
+
+def _parses(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(cell: str) -> float | None:

@@ -33,7 +33,7 @@ def parse_spec(spec: str | None, iterations: int) -> np.ndarray:
     """Resolve a spec into the sorted, unique iterations it selects (an int64 array).
 
     Integers beyond the run (``60000`` of a 60000-step run) and slices that select nothing are
-    errors that quote the item; integers of the default spec beyond a short run are dropped.
+    errors that quote the item; items of the default spec that fall outside a short run are dropped.
 
     >>> parse_spec("0,1,-1", 10).tolist()
     [0, 1, 9]
@@ -55,7 +55,7 @@ def parse_spec(spec: str | None, iterations: int) -> np.ndarray:
         elif item == "last":
             chosen.append(np.array([iterations - 1]))
         elif ":" in item:
-            chosen.append(_slice(item, iterations))
+            chosen.append(_slice(item, iterations, lenient))
         else:
             j = _int(item, item)
             if not -iterations <= j < iterations:
@@ -69,7 +69,7 @@ def parse_spec(spec: str | None, iterations: int) -> np.ndarray:
     return np.unique(np.concatenate(chosen)).astype(np.int64)
 
 
-def _slice(item: str, iterations: int) -> np.ndarray:
+def _slice(item: str, iterations: int, lenient: bool = False) -> np.ndarray:
     parts = item.split(":")
     if len(parts) > 3:
         raise RecordSpecError(f"record item {item!r} is malformed: a slice is start:stop or start:stop:step")
@@ -78,7 +78,7 @@ def _slice(item: str, iterations: int) -> np.ndarray:
     if step is not None and step <= 0:
         raise RecordSpecError(f"record item {item!r} has step {step}: the step must be a positive integer")
     selected = np.arange(iterations)[slice(start, stop, step)]
-    if selected.size == 0:
+    if selected.size == 0 and not lenient:
         raise RecordSpecError(
             f"record item {item!r} selects no iteration of a run of {iterations} iterations (0 to {iterations - 1})"
         )

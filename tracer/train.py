@@ -124,7 +124,7 @@ def _tanh_back(a, s):
 FORWARD = {
     "sigmoid": _sigmoid,
     "tanh": lambda z, a: np.tanh(z, a),
-    "relu": lambda z, a: np.maximum(z, 0, a),
+    "relu": lambda z, a: np.maximum(z, 0, out=a),
     "linear": lambda z, a: np.copyto(a, z),
 }
 BACK = {
