@@ -158,8 +158,11 @@ def load_trace(path: str | Path) -> Trace:
 def _unpack(npz, where: str) -> Trace:
     if MANIFEST not in npz.files:
         raise TraceFileError(f"{where!r} has no manifest: it is an .npz file but not a trace (make one with `nntrace trace`)")
+    raw = npz[MANIFEST]
+    if not isinstance(raw, np.ndarray) or raw.dtype != np.uint8:
+        raise TraceFileError(f"{where!r} has a manifest that is not JSON bytes: it is not a trace file")
     try:
-        manifest = json.loads(npz[MANIFEST].tobytes().decode())
+        manifest = json.loads(raw.tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TraceFileError(f"{where!r} has an unreadable manifest: {exc}") from None
     schema = manifest.get("schema") if isinstance(manifest, dict) else None
@@ -183,6 +186,8 @@ def _unpack(npz, where: str) -> Trace:
     for name in names:
         info = tensors[name]
         stored = npz[name]
+        if not isinstance(stored, np.ndarray):
+            raise TraceFileError(f"{where!r}: entry {name!r} is not an array: it is not a trace file")
         if stored.dtype.kind not in "fiu" or str(stored.dtype) != info["dtype"]:
             raise TraceFileError(f"{where!r}: tensor {name!r} has dtype {stored.dtype}, expected {info['dtype']}")
         if hashlib.sha256(np.ascontiguousarray(stored).tobytes()).hexdigest() != info["sha256"]:
