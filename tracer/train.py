@@ -48,11 +48,10 @@ def run(config: Config | dict | str | None = None, *, force: bool = False,
             f"recording {len(recorded)} iterations would store about {size / 2**30:.1f} GiB; "
             "record fewer iterations (--record) or pass --force"
         )
-    stacks = {name: np.zeros((len(recorded), *shape)) for name, shape in shapes.items()}
     net = _Net(config)
+    stacks = {name: np.empty((len(recorded), *shape)) for name, shape in shapes.items()}
+    stacks["l0"] = np.broadcast_to(net.x, (len(recorded), *net.x.shape))   # the inputs never change
     net.train(recorded, stacks, progress)
-    x, _ = config.data.arrays()
-    stacks["l0"] = np.broadcast_to(x, (len(recorded), *x.shape))
     versions = {"numpy": np.__version__, "nntrace": __version__}
     return Trace(config, recorded, stacks, versions)
 
@@ -135,8 +134,30 @@ BACK = {
 }
 
 
+class _Slots:
+    """The buffers of one iteration, by layer: ``z[k]``, ``l[k]``, ``delta[k]``, ``w_grad[k]`` …
+
+    Built once over scratch buffers, and per recorded iteration over that iteration's rows of
+    the stacks, so the same ``step`` code fills either.
+    """
+
+    __slots__ = ("z", "l", "delta", "error", "w", "w_grad", "w_next", "b", "b_grad", "b_next", "loss", "mean_error")
+
+    def __init__(self, t: dict[str, np.ndarray], x: np.ndarray, depth: int):
+        layers = range(1, depth + 1)
+        params = range(depth)
+        self.z = [None, *(t[f"z{k}"] for k in layers)]
+        self.l = [x, *(t[f"l{k}"] for k in layers)]
+        self.delta = [None, *(t[f"l{k}_delta"] for k in layers)]
+        self.error = [None, *(t[f"l{k}_error"] for k in layers)]   # error[L] is the per-sample loss
+        for kind in ("w", "b"):
+            for suffix in ("", "_grad", "_next"):
+                setattr(self, kind + suffix, [t.get(f"{kind}{k}{suffix}") for k in params])
+        self.loss, self.mean_error = t["loss"], t["mean_error"]
+
+
 class _Net:
-    """Parameters and the buffers one iteration writes into."""
+    """Parameters, scratch buffers, and one iteration of gradient descent."""
 
     def __init__(self, config: Config):
         self.config = config
@@ -152,114 +173,104 @@ class _Net:
         self.back = [BACK[a] for a in net.activation]
         self.bce = net.loss == "bce"
         self.scale = 1.0 / self.y.size if net.reduction == "mean" else None
-        self.scratch = {name: np.zeros(shape) for name, shape in tensor_shapes(config).items()}
-        self.names = list(self.scratch)
+        self.shapes = tensor_shapes(config)
+        self.scratch = _Slots({n: np.zeros(s) for n, s in self.shapes.items()}, self.x, self.depth)
         # one extra buffer per layer for f'(l_k), and one per parameter for lr * grad
-        self.deriv = [np.zeros_like(self.scratch[f"l{k}"]) for k in range(1, self.depth + 1)]
+        self.deriv = [None, *(np.zeros_like(a) for a in self.scratch.l[1:])]
         self.step_w = [np.zeros_like(w) for w in self.w]
         self.step_b = [np.zeros_like(b) if b is not None else None for b in self.b]
 
     def train(self, recorded: np.ndarray, stacks: dict[str, np.ndarray], progress) -> None:
         iterations = self.config.train.iterations
-        rows = iter(range(len(recorded)))
-        row = next(rows, None)
-        next_rec = int(recorded[0]) if len(recorded) else -1
-        scratch = self.scratch
+        row, n_rows = 0, len(recorded)
+        next_rec = int(recorded[0]) if n_rows else -1
+        scratch, step = self.scratch, self.step
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             for start in range(0, iterations, CHUNK):
                 saved = [p.copy() for p in self.params.values()]
                 stop = min(start + CHUNK, iterations)
                 for j in range(start, stop):
-                    if j == next_rec:
-                        self.step({name: stack[row, ...] for name, stack in stacks.items()}, True)
-                        row = next(rows, None)
-                        next_rec = int(recorded[row]) if row is not None else -1
-                    else:
-                        self.step(scratch, False)
+                    if j != next_rec:
+                        step(scratch, False)
+                        continue
+                    step(_Slots({n: s[row, ...] for n, s in stacks.items()}, self.x, self.depth), True)
+                    row += 1
+                    next_rec = int(recorded[row]) if row < n_rows else -1
                 if not all(np.isfinite(p).all() for p in self.params.values()):
                     self.find_divergence(start, saved)
                 if progress is not None:
                     progress(stop - start)
-        for name, stack in stacks.items():
-            if not np.isfinite(stack).all():
-                bad_row = int(np.argwhere(~np.isfinite(stack.reshape(len(stack), -1)))[0, 0])
-                raise TrainingError(_diverged(name, int(recorded[bad_row])))
+        bad = ~np.isfinite(stacks["loss"])
+        if bad.any():   # parameters stayed finite but the objective overflowed
+            raise TrainingError(_diverged("loss", int(recorded[np.argmax(bad)])))
 
-    def step(self, t: dict[str, np.ndarray], record: bool) -> None:
-        """One iteration of gradient descent, every tensor written into ``t[name]``."""
+    def step(self, t: _Slots, record: bool) -> None:
+        """One iteration of gradient descent, every tensor written into the buffers ``t``."""
         L = self.depth
-        w, b = self.w, self.b
+        w, b, l, z = self.w, self.b, t.l, t.z
         if record:
             for k in range(L):
-                np.copyto(t[f"w{k}"], w[k])
+                np.copyto(t.w[k], w[k])
                 if b[k] is not None:
-                    np.copyto(t[f"b{k}"], b[k])
-        # forward: z_{k+1} = l_k · w_k (+ b_k), l_{k+1} = f(z_{k+1})
-        prev = self.x                                      # l0 (5, 3)
+                    np.copyto(t.b[k], b[k])
+        # forward: z_{k+1} = l_k · w_k (+ b_k), l_{k+1} = f(z_{k+1})     l0 (5, 3) -> l1 (5, 4) -> l2 (5, 1)
         for k in range(L):
-            z, a = t[f"z{k + 1}"], t[f"l{k + 1}"]          # (5, 4), then (5, 1)
-            np.dot(prev, w[k], z)
+            np.dot(l[k], w[k], z[k + 1])
             if b[k] is not None:
-                np.add(z, b[k], z)
-            self.forward[k](z, a)
-            prev = a
-        out = prev                                         # l2 (5, 1)
+                np.add(z[k + 1], b[k], z[k + 1])
+            self.forward[k](z[k + 1], l[k + 1])
         if record:
             self.loss(t)
-        # backward: l_L_delta = ∂E/∂z_L, then l_k_error = l_{k+1}_delta · w_kᵀ, l_k_delta = l_k_error ⊙ f'(l_k)
-        delta = t[f"l{L}_delta"]                           # (5, 1)
-        np.subtract(out, self.y, delta)                    # (l2 - y)
-        if not self.bce:                                   # bce with a sigmoid output: ∂E/∂z = a - y
-            self.back[L - 1](out, self.deriv[L - 1])
-            np.multiply(delta, self.deriv[L - 1], delta)
+        # backward: l_L_delta = ∂E/∂z_L, l_k_error = l_{k+1}_delta · w_kᵀ, l_k_delta = l_k_error ⊙ f'(l_k)
+        delta, deriv = t.delta, self.deriv
+        np.subtract(l[L], self.y, delta[L])                 # (l2 - y)            (5, 1)
+        if not self.bce:                                    # bce with a sigmoid output: ∂E/∂z = a - y
+            self.back[L - 1](l[L], deriv[L])
+            np.multiply(delta[L], deriv[L], delta[L])
         if self.scale is not None:
-            np.multiply(delta, self.scale, delta)
+            np.multiply(delta[L], self.scale, delta[L])
         for k in range(L - 1, 0, -1):
-            error, below = t[f"l{k}_error"], t[f"l{k}_delta"]   # (5, 4)
-            np.dot(delta, w[k].T, error)
-            self.back[k - 1](t[f"l{k}"], self.deriv[k - 1])
-            np.multiply(error, self.deriv[k - 1], below)
-            delta = below
-        # gradients and the step, from the last layer down: w_k -= lr * (l_kᵀ · l_{k+1}_delta)
+            np.dot(delta[k + 1], w[k].T, t.error[k])        # l1_error            (5, 4)
+            self.back[k - 1](l[k], deriv[k])
+            np.multiply(t.error[k], deriv[k], delta[k])     # l1_delta            (5, 4)
+        # gradients and the step, last layer first: w_k -= lr * (l_kᵀ · l_{k+1}_delta)
         for k in range(L - 1, -1, -1):
-            grad = t[f"w{k}_grad"]
-            lower = self.x if k == 0 else t[f"l{k}"]
-            np.dot(lower.T, t[f"l{k + 1}_delta"], grad)
-            np.multiply(self.lr, grad, self.step_w[k])
+            np.dot(l[k].T, delta[k + 1], t.w_grad[k])        # w1_grad (4, 1), w0_grad (3, 4)
+            np.multiply(self.lr, t.w_grad[k], self.step_w[k])
             np.subtract(w[k], self.step_w[k], w[k])
             if b[k] is not None:
-                np.sum(t[f"l{k + 1}_delta"], axis=0, out=t[f"b{k}_grad"])
+                np.sum(delta[k + 1], axis=0, out=t.b_grad[k])
                 if self.train_bias:
-                    np.multiply(self.lr, t[f"b{k}_grad"], self.step_b[k])
+                    np.multiply(self.lr, t.b_grad[k], self.step_b[k])
                     np.subtract(b[k], self.step_b[k], b[k])
         if record:
             for k in range(L):
-                np.copyto(t[f"w{k}_next"], w[k])
+                np.copyto(t.w_next[k], w[k])
                 if b[k] is not None:
-                    np.copyto(t[f"b{k}_next"], b[k])
+                    np.copyto(t.b_next[k], b[k])
 
-    def loss(self, t: dict[str, np.ndarray]) -> None:
+    def loss(self, t: _Slots) -> None:
         L = self.depth
-        error = t[f"l{L}_error"]
+        error = t.error[L]
         if self.bce:   # −[y log a + (1 − y) log(1 − a)], computed stably from z: softplus(z) − y z
-            z = t[f"z{L}"]
-            np.logaddexp(0, z, error)
-            error -= self.y * z
+            np.logaddexp(0, t.z[L], error)
+            error -= self.y * t.z[L]
         else:          # (lL - y) ** 2 / 2
-            np.subtract(t[f"l{L}"], self.y, error)
+            np.subtract(t.l[L], self.y, error)
             np.square(error, error)
             np.divide(error, 2, error)
-        t["mean_error"][...] = np.mean(error)
-        t["loss"][...] = np.mean(error) if self.scale is not None else np.sum(error)
+        t.mean_error[...] = np.mean(error)
+        t.loss[...] = np.mean(error) if self.scale is not None else np.sum(error)
 
     def find_divergence(self, start: int, saved: list[np.ndarray]) -> None:
         """Replay from the last finite parameters to name the first non-finite tensor."""
         for p, good in zip(self.params.values(), saved):
             np.copyto(p, good)
-        t = {name: np.zeros_like(buf) for name, buf in self.scratch.items()}
+        t = {name: np.zeros(shape) for name, shape in self.shapes.items()}
+        slots = _Slots(t, self.x, self.depth)
         for j in range(start, start + CHUNK):
-            self.step(t, True)
-            for name in self.names:
+            self.step(slots, True)
+            for name in self.shapes:
                 if name != "l0" and not np.isfinite(t[name]).all():
                     raise TrainingError(_diverged(name, j))
         raise TrainingError(_diverged("the weights", start))
@@ -280,7 +291,7 @@ def objective(config: Config, params: dict[str, np.ndarray]) -> float:
     net = _Net(config)
     for name, value in params.items():
         np.copyto(net.params[name], value)
-    t = {name: np.zeros_like(buf) for name, buf in net.scratch.items()}
+    t = {name: np.zeros(shape) for name, shape in net.shapes.items()}
     with np.errstate(over="ignore", under="ignore"):
-        net.step(t, True)
+        net.step(_Slots(t, net.x, net.depth), True)
     return float(t["loss"])

@@ -1,0 +1,127 @@
+"""Numbers and text as a lesson writes them: rounded, LaTeX matrices, Markdown-safe user text.
+
+Pure functions of their arguments, independent of the locale: Python's ``format`` with ``g``,
+never ``locale`` or ``%n``. Large matrices become a slice plus their shape and norms.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+#: Largest matrix written out in full; beyond it a corner slice is shown.
+MAX_ROWS = 6
+MAX_COLS = 6
+
+
+class UserText(str):
+    """Text that came from the user (a title, a CSV column name): always escaped on output.
+
+    The Jinja environment's ``finalize`` escapes every ``UserText`` for Markdown, so a title such
+    as ``<script>`` or ``a | b`` is written as text, never as markup or a table-column break.
+    """
+
+
+def md_escape(text: str) -> str:
+    """Escape ``text`` so that CommonMark, GFM tables and ``$`` math read it as plain text.
+
+    >>> md_escape("<b>a|b</b> $5 *x*")
+    '&lt;b&gt;a\\\\|b&lt;/b&gt; \\\\$5 \\\\*x\\\\*'
+    """
+    out = []
+    for ch in " ".join(str(text).split()):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch in "\\`*_{}[]()#+-.!|$~^=\"'":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def num(x: float, digits: int) -> str:
+    """``x`` with ``digits`` significant digits, for prose and tables (``1.2e-05`` style).
+
+    >>> num(0.121479277, 4), num(-0.0, 4), num(1.296e-5, 3), num(60000, 4)
+    ('0.1215', '0', '1.3e-05', '60000')
+    """
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    if x.is_integer() and abs(x) < 10 ** 9:
+        return str(int(x))
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant}e{int(exp):+03d}"
+    return text
+
+
+def tex(x: float, digits: int) -> str:
+    r"""``x`` as a LaTeX number: ``1.3 \times 10^{-5}`` rather than ``1.3e-05``.
+
+    >>> tex(1.296e-5, 2), tex(-0.5, 3)
+    ('1.3 \\times 10^{-5}', '-0.5')
+    """
+    text = num(x, digits)
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant} \\times 10^{{{int(exp)}}}"
+    return text
+
+
+def bmatrix(rows: Sequence[Sequence[str]]) -> str:
+    """A LaTeX ``bmatrix`` of already formatted cells."""
+    body = r" \\ ".join(" & ".join(row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def matrix(value: np.ndarray, digits: int, max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS) -> str:
+    r"""A 0-, 1- or 2-D array as LaTeX; large ones as a corner slice with ``\cdots`` and ``\vdots``.
+
+    A 1-D array is written as a row.
+
+    >>> matrix(np.array([[1.0, -0.25]]), 3)
+    '\\begin{bmatrix} 1 & -0.25 \\end{bmatrix}'
+    """
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim == 0:
+        return tex(float(arr), digits)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    n_rows, n_cols = arr.shape
+    rows_shown = n_rows if n_rows <= max_rows else max_rows - 1
+    cols_shown = n_cols if n_cols <= max_cols else max_cols - 1
+    rows = []
+    for i in range(rows_shown):
+        cells = [tex(arr[i, j], digits) for j in range(cols_shown)]
+        if cols_shown < n_cols:
+            cells.append(r"\cdots")
+        rows.append(cells)
+    if rows_shown < n_rows:
+        rows.append([r"\vdots"] * cols_shown + ([r"\ddots"] if cols_shown < n_cols else []))
+    return bmatrix(rows)
+
+
+def is_sliced(value: np.ndarray) -> bool:
+    """Whether ``matrix`` shows only a slice of ``value``."""
+    arr = np.atleast_2d(np.asarray(value))
+    return arr.shape[0] > MAX_ROWS or arr.shape[1] > MAX_COLS
+
+
+def shape_text(value: np.ndarray) -> str:
+    """``"5×4"`` for a 5-by-4 array, ``"4"`` for a vector, ``"1"`` for a scalar."""
+    shape = np.shape(value)
+    return "×".join(str(s) for s in shape) if shape else "1"
+
+
+def norms(value: np.ndarray, digits: int) -> dict[str, str]:
+    """The Frobenius norm and the largest absolute entry, formatted: what a slice hides."""
+    arr = np.asarray(value, dtype=np.float64)
+    return {"fro": num(float(np.linalg.norm(arr)), digits), "max": num(float(np.max(np.abs(arr))), digits)}

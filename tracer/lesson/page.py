@@ -1,0 +1,92 @@
+"""Markdown to an offline HTML page or embeddable fragment: markdown-it-py, MathML, inline SVG.
+
+Any document (a lesson, a diff report, an index, a worksheet) goes through ``render_page``:
+CommonMark + GFM tables + ``$…$``/``$$…$$`` math, raw HTML off (so user text can never become
+markup), math converted to MathML, figures referenced as ``figures/NAME.svg`` inlined, and the
+``page.html.j2`` shell around it. Three Markdown extensions are understood for HTML only:
+``::: lang CODE`` (a block in one language), ``:::: pair`` (side-by-side languages),
+``::: figure`` and ``{#nntrace-id}`` lines before headings.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Mapping
+from xml.sax.saxutils import quoteattr
+
+from tracer.errors import TracerError
+from tracer.lesson.mathml import to_mathml
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.attrs import attrs_block_plugin
+    from mdit_py_plugins.container import container_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md.use(dollarmath_plugin, double_inline=False, allow_digits=False)
+    md.use(attrs_block_plugin)
+    for name, tag, css in (("pair", "div", "nntrace-pair"), ("lang", "div", "nntrace-lang"),
+                           ("figure", "figure", "nntrace-figure")):
+        md.use(container_plugin, name=name, render=_container(tag, css))
+    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: to_mathml(tokens[idx].content))
+    md.add_render_rule("math_block", lambda self, tokens, idx, options, env:
+                       f'<div class="nntrace-math">{to_mathml(tokens[idx].content.strip(), True)}</div>\n')
+    md.add_render_rule("image", _image)
+    md.add_render_rule("table_open", lambda self, tokens, idx, options, env:
+                       '<div class="nntrace-table"><table>\n')
+    md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
+    return md
+
+
+def _container(tag: str, css: str):
+    def render(self, tokens, idx, options, env):
+        token = tokens[idx]
+        if token.nesting != 1:
+            return f"</{tag}>\n"
+        words = token.info.split()
+        lang = f" lang={quoteattr(words[1])}" if css == "nntrace-lang" and len(words) > 1 else ""
+        return f'<{tag} class="{css}"{lang}>\n'
+    return render
+
+
+def _image(self, tokens, idx, options, env):
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    figures = env.get("figures", {})
+    if src in figures:
+        return figures[src].split("\n", 1)[1] if figures[src].startswith("<?xml") else figures[src]
+    raise TracerError(f"figure {src!r} is referenced but was not rendered; known: {', '.join(sorted(figures))}")
+
+
+def markdown_to_html(source: str, figures: Mapping[str, str] | None = None) -> str:
+    """The HTML body of ``source``; images whose path is a key of ``figures`` become inline SVG."""
+    return _parser().render(source, {"figures": dict(figures or {})})
+
+
+def render_page(markdown: str, *, title: str, lang: str, description: str = "", fragment: bool = False,
+                figures: Mapping[str, str] | None = None, templates: str | None = None) -> str:
+    """A whole offline page (``<!DOCTYPE html>…``) or, with ``fragment``, one ``<article>``.
+
+    Parameters
+    ----------
+    markdown
+        The document, as written to the ``.md`` file but with the HTML-only extensions allowed.
+    title, description
+        Plain text (escaped by the template).
+    lang
+        The page's BCP 47 language, ``zh-CN`` or ``en``.
+    figures
+        ``{"figures/loss.en.svg": "<svg…>"}``: the SVG to inline for each image path.
+    templates
+        A folder whose ``page.html.j2`` / ``page.css`` replace the packaged ones.
+    """
+    from markupsafe import Markup
+
+    from tracer.lesson.environment import get_template
+
+    body = Markup(markdown_to_html(markdown, figures))
+    return get_template("page.html.j2", templates).render(
+        title=title, description=description, lang=lang, fragment=fragment, body=body)
