@@ -110,10 +110,12 @@ class DerivationPrinter(LatexPrinter):
 
     # -- matrices ------------------------------------------------------------------------------
     def _print_Transpose(self, expr):
-        return rf"{{{self._print(expr.arg)}}}^{{T}}"
+        inner = self._print(expr.arg)
+        return rf"{{{inner}}}^{{T}}" if "^" in inner else f"{inner}^{{T}}"
 
     def _print_OneMatrix(self, expr):
-        return r"\mathbf{1}"
+        # a row of ones is the transpose of the column 1 that sums over the samples
+        return r"\mathbf{1}^{T}" if expr.rows == 1 else r"\mathbf{1}"
 
     def _print_HadamardProduct(self, expr):
         parts = []

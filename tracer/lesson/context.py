@@ -1,0 +1,255 @@
+"""The template variables of a lesson, built from a ``Trace`` and its ``Derivation`` list.
+
+Everything a template prints is prepared here: numbers rounded to ``digits`` significant digits,
+matrices as LaTeX (a slice with shape and norms when large), user text wrapped as ``UserText``
+(escaped on output). Templates only choose words and layout; they never compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from tracer.lesson import numbers as nb
+from tracer.lesson.numbers import UserText, num
+
+MAX_SAMPLES = 8  # rows of data, factor and prediction tables shown before "…"
+
+#: Activation: (symbol, definition, derivative written with the layer's output a).
+ACTIVATIONS = {
+    "sigmoid": (r"\sigma", r"\sigma(z) = \frac{1}{1 + e^{-z}}", r"a\,(1 - a)"),
+    "tanh": (r"\tanh", r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}", r"1 - a^{2}"),
+    "relu": (r"\operatorname{relu}", r"\operatorname{relu}(z) = \max(0, z)", r"[a > 0]"),
+    "linear": (r"\operatorname{id}", r"\operatorname{id}(z) = z", "1"),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a lesson shows besides the trace: rounding and which iterations its tables list."""
+
+    digits: int = 4
+    """Significant digits of the numbers written in the lesson."""
+    iteration: int = 0
+    """The worked iteration (sections 4 and 5)."""
+    table_iterations: tuple[int, ...] = ()
+    """Iterations listed in the training table and marked on the loss curve (default: all recorded)."""
+
+
+def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
+    """All variables of the lesson templates (the same names for every language)."""
+    cfg, d = trace.config, options.digits
+    j = options.iteration
+    net = cfg.network
+    L = net.depth
+    return {
+        "digits": d,
+        "custom_title": UserText(cfg.title) if cfg.title else "",
+        "net": _network(cfg),
+        "data": _data(cfg, d),
+        "train": {"lr": num(cfg.train.lr, 6), "iterations": str(cfg.train.iterations),
+                  "last": str(cfg.train.iterations - 1), "seed": str(cfg.init.seed),
+                  "explicit": cfg.init.values is not None},
+        "j": str(j),
+        "initial": [_param(trace, name, j, d) for name in _param_names(cfg, "")],
+        "forward": [_forward(trace, k, j, d) for k in range(1, L + 1)],
+        "error": _error(trace, j, d),
+        "backward": [_backward(trace, k, j, d) for k in range(L, 0, -1)],
+        "updates": [_update(trace, k, j, d) for k in range(L - 1, -1, -1)],
+        "chain": [_chain(x, d) for x in derivations],
+        "history": _history(trace, options),
+        "commands": _commands(cfg),
+    }
+
+
+def _network(cfg) -> dict[str, Any]:
+    net = cfg.network
+    acts = list(net.activation)
+    n_params = sum(a * b for a, b in zip(net.layers, net.layers[1:]))
+    if net.bias != "none":
+        n_params += sum(net.layers[1:])
+    L = net.depth
+    return {
+        "layers": "-".join(str(n) for n in net.layers), "depth": L, "hidden": L - 1,
+        "n_in": net.layers[0], "n_out": net.layers[-1], "n_params": n_params,
+        "activations": [{"k": k + 1, "name": a, "symbol": ACTIVATIONS[a][0], "definition": ACTIVATIONS[a][1],
+                         "derivative": ACTIVATIONS[a][2]} for k, a in enumerate(acts)],
+        "kinds": [{"name": a, "definition": ACTIVATIONS[a][1], "derivative": ACTIVATIONS[a][2]}
+                  for a in dict.fromkeys(acts)],
+        "all_sigmoid": all(a == "sigmoid" for a in acts), "bias": net.bias, "biased": net.bias != "none",
+        "trainable_bias": net.bias == "trainable", "loss": net.loss, "reduction": net.reduction,
+        "bce": net.loss == "bce", "mean": net.reduction == "mean",
+        "loss_latex": _loss_latex(net), "out_delta_latex": _out_delta_latex(net),
+        "output": f"l{L}", "L": str(L),
+    }
+
+
+def _loss_latex(net) -> str:
+    a = rf"l^{{({net.depth})}}_{{nj}}"
+    if net.loss == "bce":
+        term = rf"-\left[y_{{nj}} \ln {a} + (1 - y_{{nj}}) \ln(1 - {a})\right]"
+    else:
+        term = rf"\frac{{1}}{{2}}\left({a} - y_{{nj}}\right)^{{2}}"
+    scale = r"\frac{1}{N m}" if net.reduction == "mean" else ""
+    return rf"E = {scale}\sum_{{n}} \sum_{{j}} {term}"
+
+
+def _out_delta_latex(net) -> str:
+    L = net.depth
+    scale = r"\frac{1}{N m}" if net.reduction == "mean" else ""
+    if net.loss == "bce":
+        return rf"\delta^{{({L})}} = {scale}\left(l^{{({L})}} - y\right)"
+    deriv = _deriv_latex(net.activation[-1], L)
+    return rf"\delta^{{({L})}} = {scale}\left(l^{{({L})}} - y\right) \odot {deriv}"
+
+
+def _deriv_latex(act: str, k: int) -> str:
+    """f'(z_k) written with the layer's output ``l^{(k)}``."""
+    a = rf"l^{{({k})}}"
+    return {"sigmoid": rf"{a} \odot \left(1 - {a}\right)", "tanh": rf"\left(1 - {a} \odot {a}\right)",
+            "relu": rf"\left[{a} > 0\right]", "linear": "1"}[act]
+
+
+def _data(cfg, d: int) -> dict[str, Any]:
+    x, y = cfg.data.arrays()
+    n_in, n_out = x.shape[1], y.shape[1]
+    cols = cfg.data.columns
+    in_head = [UserText(c) for c in cols[:n_in]] if cols else [f"x{i}" for i in range(n_in)]
+    out_head = [UserText(c) for c in cols[n_in:]] if cols else [f"y{i}" for i in range(n_out)]
+    shown = min(len(x), MAX_SAMPLES)
+    rows = [{"n": str(n), "x": [num(v, d) for v in x[n]], "y": [num(v, d) for v in y[n]]} for n in range(shown)]
+    return {"name": UserText(cfg.data.name), "n": str(len(x)), "rows": rows, "more": len(x) > shown,
+            "in_head": in_head, "out_head": out_head, "x_latex": nb.matrix(x, d), "y_latex": nb.matrix(y, d),
+            "binary": bool(np.all((y == 0) | (y == 1)))}
+
+
+def _param_names(cfg, suffix: str) -> list[str]:
+    names = []
+    for k in range(cfg.network.depth):
+        names.append(f"w{k}{suffix}")
+        if cfg.network.bias != "none":
+            names.append(f"b{k}{suffix}")
+    return names
+
+
+def _tensor(value: np.ndarray, d: int) -> dict[str, Any]:
+    """A tensor for a template: LaTeX (maybe a slice), shape, and norms when sliced."""
+    return {"latex": nb.matrix(value, d), "shape": nb.shape_text(value), "sliced": nb.is_sliced(value),
+            **nb.norms(value, d)}
+
+
+def _symbol(name: str) -> str:
+    """``w0`` → ``w^{(0)}``, ``b1`` → ``b^{(1)}``."""
+    return rf"{name[0]}^{{({name[1:]})}}"
+
+
+def _param(trace, name: str, j: int, d: int) -> dict[str, Any]:
+    return {"name": name, "symbol": _symbol(name), **_tensor(trace.get(name, j), d)}
+
+
+def _forward(trace, k: int, j: int, d: int) -> dict[str, Any]:
+    prev, w, z, l = (trace.get(n, j) for n in (f"l{k - 1}", f"w{k - 1}", f"z{k}", f"l{k}"))
+    act = trace.config.network.activation[k - 1]
+    biased = trace.config.network.bias != "none"
+    # one element worked out: z_k[0, 0] = Σ_i l_{k-1}[0, i] · w_{k-1}[i, 0] (+ b)
+    terms = [rf"{nb.tex(prev[0, i], d)} \cdot ({nb.tex(w[i, 0], d)})" for i in range(min(prev.shape[1], 4))]
+    if prev.shape[1] > 4:
+        terms.append(r"\cdots")
+    if biased:
+        terms.append(rf"({nb.tex(trace.get(f'b{k - 1}', j)[0], d)})")
+    symbol = ACTIVATIONS[act][0]
+    return {
+        "k": str(k), "prev": str(k - 1), "act": act, "symbol": symbol, "biased": biased,
+        "prev_t": _tensor(prev, d), "w_t": _tensor(w, d), "z_t": _tensor(z, d), "l_t": _tensor(l, d),
+        "b_t": _tensor(trace.get(f"b{k - 1}", j), d) if biased else None,
+        "z00": rf"z^{{({k})}}_{{00}} = " + " + ".join(terms) + rf" = {nb.tex(z[0, 0], d)}",
+        "l00": rf"l^{{({k})}}_{{00}} = {symbol}\left({nb.tex(z[0, 0], d)}\right) = {nb.tex(l[0, 0], d)}",
+    }
+
+
+def _error(trace, j: int, d: int) -> dict[str, Any]:
+    L = trace.config.network.depth
+    out = trace.get(f"l{L}", j)
+    _, y = trace.config.data.arrays()
+    return {"diff_t": _tensor(out - y, d), "error_t": _tensor(trace.get(f"l{L}_error", j), d),
+            "loss": num(float(trace.get("loss", j)), d), "mean_error": num(float(trace.get("mean_error", j)), d),
+            "loss_tex": nb.tex(float(trace.get("loss", j)), d)}
+
+
+def _backward(trace, k: int, j: int, d: int) -> dict[str, Any]:
+    L = trace.config.network.depth
+    act = trace.config.network.activation[k - 1]
+    l = trace.get(f"l{k}", j)
+    deriv = {"sigmoid": l * (1 - l), "tanh": 1 - l * l, "relu": (l > 0).astype(float),
+             "linear": np.ones_like(l)}[act]
+    return {
+        "k": str(k), "next": str(k + 1), "w": str(k), "output": k == L, "act": act,
+        "deriv_latex": _deriv_latex(act, k), "deriv_t": _tensor(deriv, d),
+        "error_t": None if k == L else _tensor(trace.get(f"l{k}_error", j), d),
+        "delta_t": _tensor(trace.get(f"l{k}_delta", j), d),
+    }
+
+
+def _update(trace, k: int, j: int, d: int) -> dict[str, Any]:
+    cfg = trace.config
+    out = {"k": str(k), "next": str(k + 1), "lT_t": _tensor(trace.get(f"l{k}", j).T, d),
+           "delta_t": _tensor(trace.get(f"l{k + 1}_delta", j), d),
+           "w_t": _tensor(trace.get(f"w{k}", j), d), "grad_t": _tensor(trace.get(f"w{k}_grad", j), d),
+           "next_t": _tensor(trace.get(f"w{k}_next", j), d), "biased": cfg.network.bias != "none",
+           "trainable_bias": cfg.network.bias == "trainable"}
+    if out["biased"]:
+        out.update(bgrad_t=_tensor(trace.get(f"b{k}_grad", j), d), bnext_t=_tensor(trace.get(f"b{k}_next", j), d))
+    return out
+
+
+def _chain(x, d: int) -> dict[str, Any]:
+    """One derivation with its per-sample factor table (product per sample, then the sum)."""
+    n = max(len(f.values) for f in x.factors)
+    rows = []
+    for s in range(min(n, MAX_SAMPLES)):
+        values = [f.values[s] if len(f.values) > 1 else f.values[0] for f in x.factors]
+        rows.append({"n": str(s), "values": [num(v, d) for v in values], "product": num(float(np.prod(values)), d)})
+    k = int(x.parameter[1:])
+    return {
+        "weight": x.weight, "parameter": x.parameter, "k": str(k), "index": ",".join(map(str, x.index)),
+        "latex": x.latex, "matrix_latex": x.matrix_latex, "substituted_latex": x.substituted_latex,
+        "factors": [{"name": f.name, "latex": f.latex.replace("|", r"\vert ")} for f in x.factors],
+        "rows": rows, "more": n > MAX_SAMPLES, "n": str(n),
+        "value": num(x.value, 12), "numpy_value": num(x.numpy_value, 12), "finite_difference": num(x.finite_difference, 12),
+        "agree": x.agree, "figure": f"figures/chain-{x.parameter}.svg", "iteration": str(x.iteration),
+        "is_bias": x.parameter.startswith("b"),
+    }
+
+
+def _history(trace, options: Options) -> dict[str, Any]:
+    d, cfg = options.digits, trace.config
+    its = [int(i) for i in (options.table_iterations or trace.recorded_iterations)]
+    rows = [{"iteration": str(i), "loss": num(float(trace.get("loss", i)), d),
+             "mean_error": num(float(trace.get("mean_error", i)), d)} for i in its]
+    L = cfg.network.depth
+    last = int(trace.recorded_iterations[-1])
+    pred = trace.get(f"l{L}", last)
+    _, y = cfg.data.arrays()
+    shown = min(len(y), MAX_SAMPLES)
+    preds = [{"n": str(n), "y": [num(v, d) for v in y[n]], "p": [num(v, d) for v in pred[n]],
+              "ok": bool(np.all(np.round(pred[n]) == y[n]))} for n in range(shown)]
+    return {"rows": rows, "first": rows[0], "last": rows[-1], "last_iteration": str(last),
+            "predictions": preds, "more": len(y) > shown, "learned": bool(np.all(np.round(pred) == y)),
+            "final": [_param(trace, name, last, d) for name in _param_names(cfg, "_next")],
+            "final_mean_error": num(float(trace.get("mean_error", last)), d)}
+
+
+def _commands(cfg) -> dict[str, str]:
+    seed = cfg.init.seed
+    hidden = ",".join(["tanh"] * (cfg.network.depth - 1) + ["sigmoid"])
+    return {"seed": f"nntrace lesson --seed {seed + 1} --out lesson-seed{seed + 1}",
+            "lr_high": "nntrace lesson --lr 2 --out lesson-lr2",
+            "lr_low": "nntrace lesson --lr 0.01 --out lesson-lr001",
+            "tanh": f"nntrace lesson --activation {hidden} --out lesson-tanh",
+            "xor": "nntrace lesson --data xor --layers 2,4,1 --out lesson-xor",
+            "trace": f"nntrace trace --seed {seed + 1} -o seed{seed + 1}.npz",
+            "show": f"nntrace show seed{seed + 1}.npz",
+            "derive": f"nntrace derive seed{seed + 1}.npz --weight w0[1,2]",
+            "deep": "nntrace lesson --config examples/deep_tanh_bias.toml --out lesson-deep"}
