@@ -154,11 +154,11 @@ def _forward(trace, k: int, j: int, d: int) -> dict[str, Any]:
     act = trace.config.network.activation[k - 1]
     biased = trace.config.network.bias != "none"
     # one element worked out: z_k[0, 0] = Σ_i l_{k-1}[0, i] · w_{k-1}[i, 0] (+ b)
-    terms = [rf"{nb.tex(prev[0, i], d)} \cdot ({nb.tex(w[i, 0], d)})" for i in range(min(prev.shape[1], 4))]
+    terms = [rf"{nb.tex(prev[0, i], d)} \cdot ({{{nb.tex(w[i, 0], d)}}})" for i in range(min(prev.shape[1], 4))]
     if prev.shape[1] > 4:
         terms.append(r"\cdots")
     if biased:
-        terms.append(rf"({nb.tex(trace.get(f'b{k - 1}', j)[0], d)})")
+        terms.append(rf"({{{nb.tex(trace.get(f'b{k - 1}', j)[0], d)}}})")
     symbol = ACTIVATIONS[act][0]
     return {
         "k": str(k), "prev": str(k - 1), "act": act, "symbol": symbol, "biased": biased,
@@ -210,7 +210,7 @@ def _chain(x, d: int) -> dict[str, Any]:
     rows = []
     for s in range(min(n, MAX_SAMPLES)):
         values = [f.values[s] if len(f.values) > 1 else f.values[0] for f in x.factors]
-        rows.append({"n": str(s), "values": [num(v, d) for v in values], "product": num(float(np.prod(values)), d)})
+        rows.append({"n": str(s), "cells": [num(v, d) for v in values], "product": num(float(np.prod(values)), d)})
     k = int(x.parameter[1:])
     return {
         "weight": x.weight, "parameter": x.parameter, "k": str(k), "index": ",".join(map(str, x.index)),
@@ -218,7 +218,7 @@ def _chain(x, d: int) -> dict[str, Any]:
         "factors": [{"name": f.name, "latex": f.latex.replace("|", r"\vert ")} for f in x.factors],
         "rows": rows, "more": n > MAX_SAMPLES, "n": str(n),
         "value": num(x.value, 12), "numpy_value": num(x.numpy_value, 12), "finite_difference": num(x.finite_difference, 12),
-        "agree": x.agree, "figure": f"figures/chain-{x.parameter}.svg", "iteration": str(x.iteration),
+        "agree": x.agree, "figure_id": f"chain-{x.parameter}", "iteration": str(x.iteration),
         "is_bias": x.parameter.startswith("b"),
     }
 

@@ -49,7 +49,13 @@ def environment(templates: str | None = None):
         finalize=_finalize, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         auto_reload=False, cache_size=-1,
     )
+    env.filters["row"] = row
     return env
+
+
+def row(items) -> str:
+    """Table cells joined with `` | ``, user text escaped (a ``|`` in a column name stays text)."""
+    return " | ".join(md_escape(x) if isinstance(x, UserText) else str(x) for x in items)
 
 
 def get_template(name: str, templates: str | None = None):

@@ -25,6 +25,7 @@ PALETTE = ("#2166ac", "#e08214", "#1b9e77", "#7570b3", "#c4432b", "#66a61e")
 FONT = "'Noto Sans CJK SC','Noto Sans','DejaVu Sans',sans-serif"
 MAX_NODES = 10      # nodes drawn per layer; larger layers show their first and last few
 MAX_LABELLED = 16   # weights written on the edges when a layer pair has at most this many
+STEP = 64           # vertical distance between nodes
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,11 @@ def network(weights: Sequence[np.ndarray], *, label: str, biases: Sequence[np.nd
         Text under each column (default ``l0 … lL``).
     """
     sizes = [w.shape[0] for w in weights] + [weights[-1].shape[1]]
-    width, top, bottom = 160 * len(sizes) + (110 if path else 40), 30, 46
-    height = top + bottom + 46 * min(max(sizes), MAX_NODES)
+    gap = 250 if len(sizes) <= 3 else 190
+    width, top, bottom = gap * (len(sizes) - 1) + 100 + (110 if path else 0), 30, 46
+    height = top + bottom + STEP * min(max(sizes), MAX_NODES + 1)
     svg = _Svg(width, height)
-    xs = [50 + 160 * k for k in range(len(sizes))]
+    xs = [50 + gap * k for k in range(len(sizes))]
     ys = [_column(n, top, height - bottom) for n in sizes]
     scale = max(float(np.max(np.abs(w))) for w in weights) or 1.0
     on_path = _path_units(path, sizes) if path else None
@@ -128,7 +130,7 @@ def network(weights: Sequence[np.ndarray], *, label: str, biases: Sequence[np.nd
 
 def _column(n: int, top: float, bottom: float) -> dict[int | None, float]:
     shown = _shown(n)
-    step = 46.0
+    step = float(STEP)
     start = (top + bottom) / 2 - step * (len(shown) - 1) / 2
     return {unit: start + step * i for i, unit in enumerate(shown)}
 
@@ -162,11 +164,11 @@ def _edges(svg, k, w, xs, ys, scale, on_path, path, labelled, digits) -> None:
             svg.add("line", x1=float(xs[k] + 16), y1=float(yi), x2=float(xs[k + 1] - 16), y2=float(yj),
                     stroke=stroke, stroke_width=float(width), stroke_linecap="round")
             if labelled:
-                t = 0.22 + 0.56 * (t_index / max(1, len(rows) - 1))
+                t = 0.3 + 0.42 * (t_index / max(1, len(rows) - 1))
                 x = xs[k] + 16 + t * (xs[k + 1] - xs[k] - 32)
                 y = yi + t * (yj - yi)
-                svg.add("text", num(value, digits), x=float(x), y=float(y - 3), text_anchor="middle",
-                        font_size=11, fill=stroke, stroke="#ffffff", stroke_width=3.0, paint_order="stroke")
+                svg.add("text", num(value, digits), x=float(x), y=float(y + 4), text_anchor="middle",
+                        font_size=12, fill=stroke, stroke="#ffffff", stroke_width=3.0, paint_order="stroke")
 
 
 def _nodes(svg, k, column, x, on_path, biases, digits) -> None:

@@ -1,0 +1,139 @@
+"""The HTML lesson in a real headless Chromium (Debian's /usr/bin/chromium, never a downloaded one).
+
+Skipped when Chromium or Playwright is missing, unless NNTRACE_REQUIRE_BROWSER=1 (CI), which turns
+the skip into a failure. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tracer.lesson.render import render_lesson
+from tracer.lesson.write import write_documents
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+HOST = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>host</title>
+<style>body { font-family: monospace; color: rgb(200, 0, 0); } p { font-size: 31px; color: rgb(0, 120, 0); }
+h2 { text-transform: uppercase; } table { border: 7px solid black; }</style></head>
+<body><p id="host-before">host text before</p>
+{fragment}
+<p id="host-after">host text after</p></body></html>
+"""
+
+
+def _unavailable(reason: str):
+    if os.environ.get("NNTRACE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"NNTRACE_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def pages(small_trace, tmp_path_factory):
+    """All three languages as pages and as fragments (each fragment inside the conflicting host page)."""
+    out = tmp_path_factory.mktemp("pages")
+    docs = render_lesson(small_trace, formats=["html"])
+    docs += render_lesson(small_trace, formats=["html"], fragment=True)
+    write_documents(out, docs)
+    for frag in out.glob("*.fragment.html"):
+        host = out / frag.name.replace(".fragment.html", ".host.html")
+        host.write_text(HOST.replace("{fragment}", frag.read_text()))
+    (out / "bare.host.html").write_text(HOST.replace("{fragment}", ""))
+    return out
+
+
+def _open(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside, errors = [], []
+    page.on("request", lambda r: None if r.url.startswith(("file://", "data:", "about:")) else outside.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, outside, errors
+
+
+def _check(page, outside, errors, name: str) -> None:
+    maths = page.evaluate("""() => [...document.querySelectorAll('math')].map(m =>
+        [m instanceof MathMLElement, m.getBoundingClientRect().height])""")
+    assert maths, f"{name}: no <math> elements"
+    assert all(is_mathml for is_mathml, _ in maths), f"{name}: a <math> is not a MathMLElement"
+    assert all(h > 0 for _, h in maths), f"{name}: a <math> has zero height"
+    boxes = page.evaluate("""() => [...document.querySelectorAll('svg')].map(s => {
+        const r = s.getBoundingClientRect(); return [r.width, r.height]; })""")
+    assert len(boxes) >= 4 and all(w > 0 and h > 0 for w, h in boxes), f"{name}: an empty figure {boxes}"
+    assert outside == [], f"{name}: requests left file:// {outside}"
+    assert errors == [], f"{name}: console errors {errors}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "zh-en"])
+def test_page_renders_offline_with_mathml_and_figures(browser, pages, lang):
+    page, outside, errors = _open(browser, pages / f"lesson.{lang}.html")
+    try:
+        _check(page, outside, errors, f"lesson.{lang}")
+        text = page.inner_text("body")
+        has_zh, has_en = bool(re.search(r"[\u4e00-\u9fff]{4}", text)), "backpropagation" in text.lower()
+        assert (has_zh, has_en) == {"zh": (True, False), "en": (False, True), "zh-en": (True, True)}[lang] or \
+            (lang == "en" and has_en and not re.search(r"[\u4e00-\u9fff]", text))
+        if lang == "zh-en":
+            assert page.locator('.nntrace-lang[lang="zh-CN"]').count() > 5
+            assert page.locator('.nntrace-lang[lang="en"]').count() > 5
+        math_font = page.evaluate("getComputedStyle(document.querySelector('math')).fontFamily")
+        assert "TeX Gyre Termes Math" in math_font
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-en"])
+def test_fragment_styles_do_not_leak_into_the_host(browser, pages, lang):
+    bare, _, _ = _open(browser, pages / "bare.host.html")
+    probe = """() => ['host-before', 'host-after'].map(id => {
+        const s = getComputedStyle(document.getElementById(id));
+        return [s.color, s.fontSize, s.fontFamily, s.lineHeight]; })"""
+    expected = bare.evaluate(probe)
+    bare.close()
+    page, outside, errors = _open(browser, pages / f"lesson.{lang}.host.html")
+    try:
+        _check(page, outside, errors, f"fragment.{lang}")
+        assert page.evaluate(probe) == expected
+        assert page.locator("article.nntrace-lesson").count() == 1
+        inner_p = page.evaluate("getComputedStyle(document.querySelector('.nntrace-lesson p')).fontSize")
+        assert inner_p != "31px"  # the host's rules don't reach into the lesson either
+    finally:
+        page.close()
+
+
+def test_every_page_parses_strictly(pages):
+    import html5lib
+
+    paths = sorted(pages.glob("lesson.*.html"))
+    assert len(paths) == 9
+    for path in paths:
+        parser = html5lib.HTMLParser(strict=True)
+        text = path.read_text()
+        parser.parseFragment(text) if path.name.endswith(".fragment.html") else parser.parse(text)

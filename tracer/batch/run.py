@@ -1,0 +1,182 @@
+"""``nntrace batch``: one lesson (and optionally one worksheet) per seed, in worker processes.
+
+Each seed is rendered into a hidden temporary folder and renamed into place only when complete,
+so an interrupted batch leaves every finished ``seed-NNN/`` folder whole and nothing half-written.
+Derivations and compiled templates are prepared once in the parent and inherited by the forked
+workers. Output bytes depend only on the seeds, never on ``--jobs`` or on timing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from tracer.config import Config
+from tracer.errors import TracerError
+
+ANSWERS = "answer-keys"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Everything a worker needs to render one seed (picklable)."""
+
+    config: Config
+    out: str
+    langs: tuple[str, ...] = ("zh", "en", "zh-en")
+    formats: tuple[str, ...] = ("md", "html")
+    fragment: bool = False
+    digits: int = 4
+    templates: str | None = None
+    exercises: bool = False
+    width: int = 3
+    """Digits of the zero-padded folder names (``seed-001``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeedResult:
+    """What one seed produced."""
+
+    seed: int
+    folder: str
+    """The seed's folder name under the output folder (``seed-001``)."""
+    mean_error: float | None = None
+    """The final mean error (``None`` when the seed failed)."""
+    learned: bool | None = None
+    """Whether the rounded final predictions equal the targets."""
+    error: str | None = None
+    """Why the seed failed (one line), or ``None``."""
+    files: tuple[str, ...] = field(default_factory=tuple)
+    """Files written, relative to the output folder."""
+
+
+def folder_name(seed: int, width: int) -> str:
+    return f"seed-{seed:0{width}d}"
+
+
+def render_seed(job: Job, seed: int) -> SeedResult:
+    """Trace, render and write one seed; a ``TracerError`` becomes a failed ``SeedResult``."""
+    from tracer.config import load_config
+    from tracer.compare.diff import final_state
+    from tracer.lesson.render import render_lesson
+    from tracer.lesson.run import trace_for_lesson
+
+    name = folder_name(seed, job.width)
+    try:
+        config = load_config(job.config, {"init.seed": seed})
+        trace, table = trace_for_lesson(config)
+        docs = render_lesson(trace, langs=job.langs, formats=job.formats, fragment=job.fragment,
+                             digits=job.digits, templates=job.templates, table_iterations=table)
+        answers = []
+        if job.exercises:
+            from tracer.batch.exercises import render_exercises
+
+            sheets, answers = render_exercises(trace, langs=job.langs, formats=job.formats,
+                                               fragment=job.fragment, digits=job.digits, templates=job.templates)
+            docs += sheets
+        files = _publish(Path(job.out), name, docs)
+        if answers:
+            files += _publish(Path(job.out) / ANSWERS, name, answers, prefix=f"{ANSWERS}/")
+        final = final_state(trace)
+        return SeedResult(seed, name, final["mean_error"], final["learned"], None, tuple(files))
+    except TracerError as exc:
+        return SeedResult(seed, name, error=str(exc))
+
+
+def _publish(root: Path, name: str, docs, prefix: str = "") -> list[str]:
+    """Write ``docs`` into a hidden folder beside ``root/name``, then swap it into place."""
+    from tracer.lesson.write import write_documents
+
+    root.mkdir(parents=True, exist_ok=True)
+    partial = root / f".{name}.partial-{os.getpid()}"
+    final = root / name
+    try:
+        write_documents(partial, docs)
+        if final.exists():
+            old = root / f".{name}.old-{os.getpid()}"
+            os.replace(final, old)
+            os.replace(partial, final)
+            shutil.rmtree(old)
+        else:
+            os.replace(partial, final)
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+    return [f"{prefix}{name}/{d.path}" for d in docs]
+
+
+def _warm_up(job: Job) -> None:
+    """Prepare what every seed shares (derivations of the architecture, compiled templates), so
+    forked workers inherit it instead of redoing it."""
+    from tracer.config import load_config
+    from tracer.lesson.render import render_lesson
+    from tracer.train import run
+
+    tiny = load_config(job.config, {"train.iterations": 1, "record.iterations": "0"})
+    render_lesson(run(tiny), langs=job.langs, formats=job.formats, fragment=job.fragment,
+                  digits=job.digits, templates=job.templates)
+
+
+def _worker(args) -> SeedResult:
+    job, seed = args
+    return render_seed(job, seed)
+
+
+def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
+          progress: Callable[[int], None] | None = None) -> list[SeedResult]:
+    """Render every seed; return one ``SeedResult`` per seed, sorted by seed.
+
+    ``jobs`` worker processes (default: the number of CPUs); ``jobs=1`` renders in this process.
+    """
+    if jobs is not None and jobs < 1:
+        raise TracerError(f"--jobs {jobs} must be at least 1")
+    jobs = min(jobs or os.cpu_count() or 1, len(seeds)) or 1
+    job = replace(job, width=max(3, len(str(max(seeds, default=0)))))
+    _warm_up(job)
+    results: list[SeedResult] = []
+    if jobs == 1:
+        for seed in seeds:
+            results.append(render_seed(job, seed))
+            if progress:
+                progress(1)
+        return results
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(jobs) as pool:
+        try:
+            for result in pool.imap_unordered(_worker, [(job, s) for s in seeds]):
+                results.append(result)
+                if progress:
+                    progress(1)
+        except BaseException:
+            pool.terminate()
+            pool.join()
+            _sweep(Path(job.out))
+            raise
+    return sorted(results, key=lambda r: r.seed)
+
+
+def _sweep(out: Path) -> None:
+    """Remove the hidden partial folders an interrupted batch leaves behind."""
+    for root in (out, out / ANSWERS):
+        if root.is_dir():
+            for partial in root.glob(".seed-*.partial-*"):
+                shutil.rmtree(partial, ignore_errors=True)
+
+
+def summary(results: Sequence[SeedResult]) -> dict[str, Any]:
+    """The JSON-friendly summary written as ``index.json``."""
+    return {
+        "seeds": [
+            {"seed": r.seed, "folder": r.folder, "mean_error": r.mean_error, "learned": r.learned, "error": r.error}
+            for r in results
+        ],
+        "failed": sum(r.error is not None for r in results),
+        "learned": sum(bool(r.learned) for r in results),
+    }

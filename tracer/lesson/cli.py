@@ -1,0 +1,49 @@
+"""``nntrace lesson``: render the bilingual lesson (Markdown and offline HTML) for a config or trace.
+
+Importing this module is cheap (argparse only); jinja2, markdown-it, latex2mathml and sympy load
+when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub) -> None:
+    from tracer.cli_trace import add_trace_options
+
+    p = sub.add_parser("lesson", help="render the lesson: zh, en and zh-en in Markdown and HTML",
+                       description="Trace the network (or read --trace) and render the lesson with its real "
+                                   "numbers, in Chinese, English and side by side, as Markdown and offline HTML.")
+    add_trace_options(p)
+    p.add_argument("--trace", metavar="TRACE", help="render this trace file instead of running the config")
+    p.add_argument("--lang", default="zh,en,zh-en", metavar="zh,en,zh-en", help="languages (default: all three)")
+    p.add_argument("--format", default="md,html", metavar="md,html", help="formats (default: both)")
+    p.add_argument("--fragment", action="store_true",
+                   help="HTML as an embeddable <article class=\"nntrace-lesson\"> fragment")
+    p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
+    p.add_argument("--templates", metavar="DIR", help="a folder of templates that override the packaged ones")
+    p.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits shown (default 4)")
+    p.set_defaults(func=cmd_lesson)
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    from tracer.errors import TracerError
+    from tracer.lesson.render import parse_formats, parse_langs
+    from tracer.lesson.run import lesson
+
+    langs = parse_langs(args.lang, args.templates)
+    formats = parse_formats(args.format)
+    overrides = [f for f in ("config", "seed", "lr", "iterations", "layers", "activation", "data", "record")
+                 if getattr(args, f) is not None]
+    if args.trace is not None and overrides:
+        raise TracerError(f"--trace cannot be combined with --{overrides[0]}: the trace already fixes the run")
+    config = None
+    if args.trace is None:
+        from tracer.cli_trace import config_from_args
+
+        config = config_from_args(args)
+    written = lesson(config, trace_path=args.trace, out=args.out, langs=langs, formats=formats,
+                     fragment=args.fragment, digits=args.digits, templates=args.templates)
+    print(f"wrote {len(written)} files to {args.out}")
+    return 0

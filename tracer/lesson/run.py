@@ -1,0 +1,52 @@
+"""The lesson pipeline from a config (or a trace file) to files: trace → derive → render → write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from tracer.recordspec import parse_spec
+
+CURVE_POINTS = 200  # extra iterations recorded for the loss curve when the lesson runs the trace
+
+
+def trace_for_lesson(config):
+    """Run ``config``, recording its own iterations plus evenly spaced ones for the loss curve.
+
+    Returns ``(trace, table_iterations)``: the table lists the config's iterations only.
+    """
+    from dataclasses import replace
+
+    from tracer.train import run
+
+    n = config.train.iterations
+    table = tuple(int(i) for i in parse_spec(config.record, n))
+    step = max(1, n // CURVE_POINTS)
+    spec = ",".join(map(str, table)) + f",0:{n}:{step}"
+    return run(replace(config, record=spec)), table
+
+
+def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "output",
+           langs: Sequence[str] = ("zh", "en", "zh-en"), formats: Sequence[str] = ("md", "html"),
+           fragment: bool = False, digits: int = 4, templates: str | None = None) -> list[Path]:
+    """Render a lesson and write it to ``out``; return the files written.
+
+    1. trace (or load ``trace_path``);
+    2. derive one weight per layer (inside ``render_lesson``);
+    3. render every language and format;
+    4. write atomically.
+    """
+    from tracer.lesson.render import render_lesson
+    from tracer.lesson.write import write_documents
+
+    if trace_path is not None:
+        from tracer.trace import load_trace
+
+        trace, table = load_trace(trace_path), None
+    else:
+        from tracer.config import load_config
+
+        trace, table = trace_for_lesson(load_config(config))
+    docs = render_lesson(trace, langs=langs, formats=formats, fragment=fragment, digits=digits,
+                         templates=templates, table_iterations=table)
+    return write_documents(out, docs)
