@@ -4,6 +4,7 @@ architectures, unreadable files, and the alignment's invariance."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -137,3 +138,50 @@ def test_cli_exit_codes_and_json(tmp_path, capsys):
     assert main(["diff", "--seeds", "1", "2", "--iterations", "30", "--align", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["alignment"]["layers"][0]["layer"] == 1
     assert main(["diff", str(a), str(b), "--atol", "-1"]) == 2
+
+
+def test_report_in_both_languages_and_formats(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["diff", "--seeds", "1", "2", "--iterations", "300", "--align", "--out", str(out)]) == 1
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert names == sorted([f"report.{lang}.{ext}" for lang in ("zh", "en", "zh-en") for ext in ("md", "html")]
+                           + [f"figures/loss.{lang}.svg" for lang in ("zh", "en", "zh-en")])
+    en = (out / "report.en.md").read_text()
+    assert en.startswith("---\ntitle: ")
+    assert "| init\\.seed | 1 | 2 |" in en
+    assert "first divergence** is at iteration 0, in `w0[0, 0]`" in en
+    assert "the two networks found" in en
+    zh = (out / "report.zh.md").read_text()
+    assert "首次分歧" in zh and "第 0 次迭代" in zh
+    html = (out / "report.zh-en.html").read_text()
+    assert '<html lang="zh-CN">' in html and "<math" in html and "<svg" in html
+    assert 'lang="en"' in html
+
+
+def test_report_is_deterministic_and_escapes_user_text(tmp_path):
+    a = tracer.run({"train": {"iterations": 30}, "title": "<script>alert(1)</script> | x"})
+    b = tracer.run({"train": {"iterations": 30}, "init": {"seed": 2}, "title": "<b>other</b>"})
+    from tracer.compare.report import render_report
+
+    first = render_report(compare(a, b), a, b, langs=("en",), formats=("md", "html"))
+    again = render_report(compare(a, b), a, b, langs=("en",), formats=("md", "html"))
+    assert [(d.path, d.content) for d in first] == [(d.path, d.content) for d in again]
+    html = next(d for d in first if d.path == "report.en.html").content.decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    md = next(d for d in first if d.path == "report.en.md").content.decode()
+    assert "<b>other</b>" not in md
+    import html5lib
+
+    html5lib.HTMLParser(strict=True).parse(html)
+
+
+def test_report_fragment_is_scoped(tmp_path):
+    a = tracer.run({"train": {"iterations": 30}})
+    from tracer.compare.report import render_report
+
+    docs = render_report(compare(a, a), a, a, langs=("en",), formats=("html",), fragment=True)
+    (frag,) = docs
+    assert frag.path == "report.en.fragment.html"
+    text = frag.content.decode()
+    assert text.lstrip().startswith('<article class="nntrace-lesson"') and "<html" not in text
+    assert all(i.startswith("nntrace-") for i in re.findall(r'\bid="([^"]+)"', text))
