@@ -9,7 +9,6 @@ the samples, and a layer of width 1 has no index at all (the seed network's ``l^
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -83,6 +82,8 @@ class Architecture:
     deltas: list[dict[str, object]]
     proofs: dict[str, bool] = field(default_factory=dict)
     """Symbolic proofs already done, by element (``"w0[0,0]"``)."""
+    compiled: dict[str, list] = field(default_factory=dict, repr=False)
+    """Per parameter, its factors compiled to numpy functions (filled on first use)."""
 
     @property
     def plan(self) -> list:
@@ -157,7 +158,7 @@ def describe(network: Network, plan: list, spec: ChainSpec) -> ChainSpec:
     spec.matrix_latex = latex(_matrix_gradient(network, spec.parameter))
     lhs = sp.Symbol(f"∂E/∂{spec.element}")
     spec.text = sp.pretty(sp.Eq(lhs, sp.Sum(sp.Mul(*shown, evaluate=False), *bounds), evaluate=False),
-                          use_unicode=True, order="none")
+                          use_unicode=True, order="none", wrap_line=False)
     return spec
 
 

@@ -19,7 +19,23 @@ class Factor:
     """The factor's general expression in LaTeX, e.g. ``l^{(2)}_{n}\\left(1 - l^{(2)}_{n}\\right)``."""
     values: list[float]
     """Its value for each sample n at the chosen iteration (one entry per sample; length 1 if it
-    does not depend on the sample)."""
+    does not depend on the sample). A factor that also runs over the units of a layer above the
+    parameter (deeper networks) holds all its values, flattened in C order (see ``indices``)."""
+    indices: tuple[str, ...] = ("n",)
+    """The index letters ``values`` runs over, in order: ``("n",)`` per sample, ``()`` a constant,
+    ``("n", "k")`` per sample and unit k."""
+    shape: tuple[int, ...] | None = None
+    """The shape of ``values`` over ``indices`` (``None``: ``(len(values),)``)."""
+
+    def value_by_sample(self) -> Any:
+        """The ``--json`` ``value``: a dict keyed by sample (``"0"``, ``"1"``, …) when the factor
+        depends on the sample, else a number (or nested list over the other indices)."""
+        import numpy as np
+
+        array = np.asarray(self.values, dtype=float).reshape(self.shape if self.shape is not None else (-1,))
+        if self.indices[:1] == ("n",):
+            return {str(n): array[n].tolist() for n in range(array.shape[0])}
+        return array.tolist() if array.ndim else float(array)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +68,21 @@ class Derivation:
     """Whether all three agree (derived vs numpy ≤ 1e-12 relative, finite difference ≤ 1e-6)."""
     deltas: list[dict[str, Any]] = field(default_factory=list)
     """Per-layer delta expressions from the output down: ``{"layer": k, "latex": ..., "matrix_latex": ...}``."""
+    text: str = ""
+    """The general expression as terminal text (sympy's pretty printer)."""
+    finite_difference_kind: str | None = "central"
+    """``"central"``; at a relu kink (E not differentiable there) the one-sided difference that
+    matches the trainer's convention relu'(0) = 0: ``"forward"`` or ``"backward"``."""
+    proved: bool | None = None
+    """Whether the symbolic identity (product of factors = ``sympy.diff`` of E) was proved for this
+    element; ``None`` when the network is too large for the symbolic proof."""
 
     def as_dict(self) -> dict[str, Any]:
-        """The ``--json`` form."""
+        """The ``--json`` form: every factor also gets ``value``, keyed by sample."""
         out = asdict(self)
         out["index"] = list(self.index)
+        for factor, raw in zip(self.factors, out["factors"]):
+            raw["indices"] = list(factor.indices)
+            raw["shape"] = None if factor.shape is None else list(factor.shape)
+            raw["value"] = factor.value_by_sample()
         return out

@@ -8,8 +8,6 @@ checks every element of every gradient at once (``check_all``).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import sympy as sp
 
@@ -35,7 +33,8 @@ def tensors(trace, iteration: int) -> dict[str, np.ndarray]:
 
 def _leaves(expr: sp.Expr) -> list[sp.Expr]:
     found = [a for a in expr.atoms(sp.Indexed)]
-    found += [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer]
+    # plain symbols are leaves (a weight of a 1×1 layer pair, the sample count N); index letters are not
+    found += [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and (not s.is_integer or s.name == "N")]
     return sorted(set(found), key=sp.default_sort_key)
 
 
@@ -117,27 +116,30 @@ def derived_value(compiled, arrays, plan, layers, element: dict) -> tuple[float,
     return value, scale, evaluated
 
 
-def finite_difference(config, arrays: dict, parameter: str, index: tuple[int, ...]) -> tuple[float, float]:
-    """Central difference of E in one parameter element; returns ``(estimate, tolerance floor)``.
+def finite_difference(config, arrays: dict, parameter: str, index: tuple[int, ...],
+                      kind: str = "central") -> tuple[float, float]:
+    """A finite difference of E in one parameter element; returns ``(estimate, tolerance floor)``.
 
-    The step is ε^(1/3) scaled to the element's magnitude, balancing truncation (∝ h²) against
-    rounding in E (∝ ε·|E|/h); the floor is that rounding bound, for gradients near zero.
+    ``kind`` is ``"central"`` (E(p+h) − E(p−h)) / 2h, or the second-order one-sided ``"forward"`` /
+    ``"backward"`` differences, used only at a relu kink where E has no two-sided derivative.
+    The step h is ε^(1/3) scaled to the element's magnitude, balancing truncation (∝ h²)
+    against rounding in E (∝ ε·|E|/h); the floor is that rounding bound, for gradients near 0.
     """
     from tracer.train import objective
 
     params = {name: arrays[name].copy() for name in arrays if name[0] in "wb" and name[1:].isdigit()}
     base = float(params[parameter][index])
     h = np.finfo(float).eps ** (1 / 3) * max(1.0, abs(base))
+    h = (base + h) - base   # a step exactly representable next to the element
+    steps, weights = {"central": ((1, -1), (1 / 2, -1 / 2)), "forward": ((0, 1, 2), (-3 / 2, 2, -1 / 2)),
+                      "backward": ((0, -1, -2), (3 / 2, -2, 1 / 2))}[kind]
     values = []
-    for sign in (1, -1):
-        params[parameter][index] = base + sign * h
-        step = (base + sign * h) - base   # the step actually taken in floating point
-        values.append((objective(config, params), step))
-    params[parameter][index] = base
-    (e_plus, h_plus), (e_minus, h_minus) = values
-    estimate = (e_plus - e_minus) / (h_plus - h_minus)
-    floor = 64 * np.finfo(float).eps * max(abs(e_plus), abs(e_minus)) / (h_plus - h_minus)
-    return estimate, floor
+    for step in steps:
+        params[parameter][index] = base + step * h
+        values.append(objective(config, params))
+    estimate = sum(w * e for w, e in zip(weights, values)) / h
+    floor = 64 * np.finfo(float).eps * max(abs(e) for e in values) / h
+    return float(estimate), float(floor)
 
 
 def relative(a: float, b: float, scale: float = 0.0) -> float:
@@ -178,6 +180,3 @@ def check_all(architecture, trace, iteration: int, compiled: dict | None = None)
             )
     return worst
 
-
-def finite(value: float) -> bool:
-    return math.isfinite(value)
