@@ -205,22 +205,42 @@ def _update(trace, k: int, j: int, d: int) -> dict[str, Any]:
 
 
 def _chain(x, d: int) -> dict[str, Any]:
-    """One derivation with its per-sample factor table (product per sample, then the sum)."""
-    n = max(len(f.values) for f in x.factors)
+    """One derivation with its per-sample factor table (product per sample, then the sum).
+
+    In deeper networks some factors also run over units of the layers above (indices k, m, …);
+    their cell shows the values as a short vector and the sample's product sums over those units.
+    """
+    arrays = [np.asarray(f.values, dtype=float).reshape(f.shape if f.shape is not None else (-1,))
+              if f.indices else np.asarray(f.values[0], dtype=float) for f in x.factors]
+    letters = [tuple(f.indices) for f in x.factors]
+    summed = sorted({c for idx in letters for c in idx if c != "n"})
+    n = max((a.shape[0] for a, idx in zip(arrays, letters) if idx[:1] == ("n",)), default=1)
+    per_sample = [np.broadcast_to(a, (n,) + a.shape) if idx[:1] != ("n",) else a for a, idx in zip(arrays, letters)]
+    spec = ",".join("n" + "".join(i for i in idx if i != "n") for idx in letters) + "->n"
+    products = np.einsum(spec, *per_sample)
     rows = []
     for s in range(min(n, MAX_SAMPLES)):
-        values = [f.values[s] if len(f.values) > 1 else f.values[0] for f in x.factors]
-        rows.append({"n": str(s), "cells": [num(v, d) for v in values], "product": num(float(np.prod(values)), d)})
+        cells = [_cell(a[s] if idx[:1] == ("n",) else a, d) for a, idx in zip(arrays, letters)]
+        rows.append({"n": str(s), "cells": cells, "product": num(float(products[s]), d)})
     k = int(x.parameter[1:])
     return {
         "weight": x.weight, "parameter": x.parameter, "k": str(k), "index": ",".join(map(str, x.index)),
         "latex": x.latex, "matrix_latex": x.matrix_latex, "substituted_latex": x.substituted_latex,
         "factors": [{"name": f.name, "latex": f.latex.replace("|", r"\vert ")} for f in x.factors],
-        "rows": rows, "more": n > MAX_SAMPLES, "n": str(n),
+        "rows": rows, "more": n > MAX_SAMPLES, "n": str(n), "summed": ", ".join(summed),
         "value": num(x.value, 12), "numpy_value": num(x.numpy_value, 12), "finite_difference": num(x.finite_difference, 12),
         "agree": x.agree, "figure_id": f"chain-{x.parameter}", "iteration": str(x.iteration),
         "is_bias": x.parameter.startswith("b"),
     }
+
+
+def _cell(value: np.ndarray, d: int) -> str:
+    """A factor's value for one sample: a number, or a short vector over the units above."""
+    flat = np.ravel(value)
+    if flat.size == 1:
+        return num(float(flat[0]), d)
+    shown = ", ".join(num(float(v), d) for v in flat[:4])
+    return f"[{shown}{', …' if flat.size > 4 else ''}]"
 
 
 def _history(trace, options: Options) -> dict[str, Any]:
