@@ -78,7 +78,9 @@ def main() -> int:
     args = parser.parse_args()
     all_cfg = tracer.load_config(None, {"record.iterations": "all"})
     times = {"a": [], "b": [], "c": []}
+    default = full = None
     for _ in range(args.repeats):
+        default = full = None  # each run starts with the previous results released, as a fresh process would
         t, (w0, w1, _) = timed(article)
         times["a"].append(t)
         t, default = timed(lambda: tracer.run())
@@ -101,7 +103,9 @@ def main() -> int:
 
     p = initial_parameters(wide)
     scale = {"plain": [], "b": []}
+    wtrace = None
     for _ in range(args.repeats):
+        wtrace = None
         t, (pw0, _) = timed(lambda: plain_wide(x, y, p["w0"], p["w1"], 200, 0.1))
         scale["plain"].append(t)
         t, wtrace = timed(lambda: tracer.run(wide))

@@ -11,6 +11,7 @@ Shapes for the default 3-4-1 network on 5 samples are in the comments.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -49,9 +50,9 @@ def run(config: Config | dict | str | None = None, *, force: bool = False,
             "record fewer iterations (--record) or pass --force"
         )
     net = _Net(config)
-    stacks = {name: np.empty((len(recorded), *shape)) for name, shape in shapes.items()}
-    stacks["l0"] = np.broadcast_to(net.x, (len(recorded), *net.x.shape))   # the inputs never change
-    net.train(recorded, stacks, progress)
+    stacks = {"l0": np.broadcast_to(net.x, (len(recorded), *net.x.shape))}   # the inputs never change
+    stacks.update(net.train(recorded, progress))
+    stacks = {name: stacks[name] for name in shapes}
     versions = {"numpy": np.__version__, "nntrace": __version__}
     return Trace(config, recorded, stacks, versions)
 
@@ -100,37 +101,29 @@ def initial_parameters(config: Config) -> dict[str, np.ndarray]:
     return params
 
 
-# Activations act in place: forward(z, out=a) and derivative(a, out=s) from the *output* a,
-# as the article's sigmoid(x, back=True) = x * (1 - x) is applied to l1 and l2.
+# An iteration is a *plan*: a flat list of numpy calls ``(function, args)`` writing into fixed
+# buffers. The plan of unrecorded iterations is built once and replayed, so a step costs its numpy
+# calls and almost nothing else; a recorded iteration builds its plan over that iteration's rows.
+#
+# Activations give the calls for forward(z, out=a) and for the derivative from the *output*
+# a, as the article's sigmoid(x, back=True) = x * (1 - x) is applied to l1 and l2.
 
-def _sigmoid(z, a):
-    np.negative(z, a)      # 1 / (1 + np.exp(-x)), one operation at a time
-    np.exp(a, a)
-    np.add(a, 1, a)
-    np.divide(1, a, a)
-
-
-def _sigmoid_back(a, s):
-    np.subtract(1, a, s)   # x * (1 - x)
-    np.multiply(a, s, s)
-
-
-def _tanh_back(a, s):
-    np.multiply(a, a, s)   # 1 - a**2
-    np.subtract(1, s, s)
+def _sigmoid_of_negated(neg_z, a):
+    """1 / (1 + np.exp(-x)), one operation at a time, given -x."""
+    return [(np.exp, (neg_z, a)), (np.add, (a, 1, a)), (np.divide, (1, a, a))]
 
 
 FORWARD = {
-    "sigmoid": _sigmoid,
-    "tanh": lambda z, a: np.tanh(z, a),
-    "relu": lambda z, a: np.maximum(z, 0, out=a),
-    "linear": lambda z, a: np.copyto(a, z),
+    "sigmoid": lambda z, a: [(np.negative, (z, a)), *_sigmoid_of_negated(a, a)],
+    "tanh": lambda z, a: [(np.tanh, (z, a))],
+    "relu": lambda z, a: [(partial(np.maximum, out=a), (z, 0))],
+    "linear": lambda z, a: [(np.copyto, (a, z))],
 }
 BACK = {
-    "sigmoid": _sigmoid_back,
-    "tanh": _tanh_back,
-    "relu": lambda a, s: np.greater(a, 0, s),
-    "linear": lambda a, s: s.fill(1.0),
+    "sigmoid": lambda a, s: [(np.subtract, (1, a, s)), (np.multiply, (a, s, s))],   # x * (1 - x)
+    "tanh": lambda a, s: [(np.multiply, (a, a, s)), (np.subtract, (1, s, s))],      # 1 - a ** 2
+    "relu": lambda a, s: [(np.greater, (a, 0, s))],                                 # 1 where a > 0
+    "linear": lambda a, s: [(s.fill, (1.0,))],
 }
 
 
@@ -168,104 +161,153 @@ class _Net:
         self.params = initial_parameters(config)           # w0 (3, 4), w1 (4, 1)
         self.w = [self.params[f"w{k}"] for k in range(self.depth)]
         self.b = [self.params.get(f"b{k}") for k in range(self.depth)]
+        # Sigmoid layers keep -w (and -b): l · (-w) is exactly -(l · w) (IEEE rounding is symmetric),
+        # the -x that sigmoid needs, so the big (samples × units) negation becomes a small one on w.
+        self.negated = [a == "sigmoid" for a in net.activation]
+        self.nw = [-w if neg else None for w, neg in zip(self.w, self.negated)]
+        self.nb = [-b if neg and b is not None else None for b, neg in zip(self.b, self.negated)]
         self.train_bias = net.bias == "trainable"
-        self.forward = [FORWARD[a] for a in net.activation]
-        self.back = [BACK[a] for a in net.activation]
+        self.activation = net.activation
         self.bce = net.loss == "bce"
         self.scale = 1.0 / self.y.size if net.reduction == "mean" else None
         self.shapes = tensor_shapes(config)
-        self.scratch = _Slots({n: np.zeros(s) for n, s in self.shapes.items()}, self.x, self.depth)
-        # one extra buffer per layer for f'(l_k), and one per parameter for lr * grad
-        self.deriv = [None, *(np.zeros_like(a) for a in self.scratch.l[1:])]
+        # Unrecorded steps need no z once l is computed, so z_k and l_k share one scratch buffer:
+        # fewer large buffers stay in cache (numpy's own temporaries are recycled the same way).
+        scratch = {n: np.zeros(s) for n, s in self.shapes.items()}
+        scratch.update({f"l{k}": scratch[f"z{k}"] for k in range(1, self.depth + 1)})
+        self.scratch = _Slots(scratch, self.x, self.depth)
+        # one extra buffer for f'(l_L) at the output, and one per parameter for lr * grad
+        self.deriv = np.zeros(self.shapes[f"l{self.depth}"])
         self.step_w = [np.zeros_like(w) for w in self.w]
         self.step_b = [np.zeros_like(b) if b is not None else None for b in self.b]
+        self.bare = self.plan(self.scratch, False)   # the plan of every unrecorded iteration
+        # A recorded iteration writes every tensor into one flat buffer (a view per tensor), then
+        # the buffer is copied into the next row of one (n_recorded, width) table in a single call.
+        self.layout, offset = {}, 0
+        for name, shape in self.shapes.items():
+            if name != "l0":
+                self.layout[name] = (offset, int(np.prod(shape)), shape)
+                offset += int(np.prod(shape))
+        self.record_row = np.zeros(offset)
+        views = {name: self.record_row[o:o + n].reshape(shape) for name, (o, n, shape) in self.layout.items()}
+        self.recording = self.plan(_Slots(views, self.x, self.depth), True)
 
-    def train(self, recorded: np.ndarray, stacks: dict[str, np.ndarray], progress) -> None:
+    def train(self, recorded: np.ndarray, progress) -> dict[str, np.ndarray]:
+        """Run every iteration; return the recorded stacks (views into one table), l0 excepted."""
         iterations = self.config.train.iterations
+        table = np.empty((len(recorded), len(self.record_row)))
         row, n_rows = 0, len(recorded)
         next_rec = int(recorded[0]) if n_rows else -1
-        scratch, step = self.scratch, self.step
+        bare, recording, record_row = self.bare, self.recording, self.record_row
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             for start in range(0, iterations, CHUNK):
                 saved = [p.copy() for p in self.params.values()]
                 stop = min(start + CHUNK, iterations)
                 for j in range(start, stop):
                     if j != next_rec:
-                        step(scratch, False)
+                        for function, args in bare:
+                            function(*args)
                         continue
-                    step(_Slots({n: s[row, ...] for n, s in stacks.items()}, self.x, self.depth), True)
+                    for function, args in recording:
+                        function(*args)
+                    table[row] = record_row
                     row += 1
                     next_rec = int(recorded[row]) if row < n_rows else -1
                 if not all(np.isfinite(p).all() for p in self.params.values()):
                     self.find_divergence(start, saved)
                 if progress is not None:
                     progress(stop - start)
+        stacks = {name: table[:, o:o + n].reshape(n_rows, *shape) for name, (o, n, shape) in self.layout.items()}
         bad = ~np.isfinite(stacks["loss"])
         if bad.any():   # parameters stayed finite but the objective overflowed
             raise TrainingError(_diverged("loss", int(recorded[np.argmax(bad)])))
+        return stacks
 
     def step(self, t: _Slots, record: bool) -> None:
         """One iteration of gradient descent, every tensor written into the buffers ``t``."""
-        L = self.depth
-        w, b, l, z = self.w, self.b, t.l, t.z
+        for function, args in (self.plan(t, True) if record else self.bare):
+            function(*args)
+
+    def plan(self, t: _Slots, record: bool) -> list[tuple]:
+        """The numpy calls of one iteration, in the article's order, writing into ``t``."""
+        L, lr = self.depth, self.lr
+        w, b, l, z, delta, error = self.w, self.b, t.l, t.z, t.delta, t.error
+        ops: list[tuple] = []
         if record:
-            for k in range(L):
-                np.copyto(t.w[k], w[k])
-                if b[k] is not None:
-                    np.copyto(t.b[k], b[k])
+            ops += [(np.copyto, (t.w[k], w[k])) for k in range(L)]
+            ops += [(np.copyto, (t.b[k], b[k])) for k in range(L) if b[k] is not None]
         # forward: z_{k+1} = l_k · w_k (+ b_k), l_{k+1} = f(z_{k+1})     l0 (5, 3) -> l1 (5, 4) -> l2 (5, 1)
         for k in range(L):
-            np.dot(l[k], w[k], z[k + 1])
+            if self.negated[k]:
+                ops.append((np.dot, (l[k], self.nw[k], z[k + 1])))          # -z
+                if b[k] is not None:
+                    ops.append((np.add, (z[k + 1], self.nb[k], z[k + 1])))
+                ops += _sigmoid_of_negated(z[k + 1], l[k + 1])
+                if record:
+                    ops.append((np.negative, (z[k + 1], z[k + 1])))         # the recorded z itself
+                continue
+            ops.append((np.dot, (l[k], w[k], z[k + 1])))
             if b[k] is not None:
-                np.add(z[k + 1], b[k], z[k + 1])
-            self.forward[k](z[k + 1], l[k + 1])
+                ops.append((np.add, (z[k + 1], b[k], z[k + 1])))
+            ops += FORWARD[self.activation[k]](z[k + 1], l[k + 1])
         if record:
-            self.loss(t)
+            ops += self.loss(t)
         # backward: l_L_delta = ∂E/∂z_L, l_k_error = l_{k+1}_delta · w_kᵀ, l_k_delta = l_k_error ⊙ f'(l_k)
-        delta, deriv = t.delta, self.deriv
-        np.subtract(l[L], self.y, delta[L])                 # (l2 - y)            (5, 1)
-        if not self.bce:                                    # bce with a sigmoid output: ∂E/∂z = a - y
-            self.back[L - 1](l[L], deriv[L])
-            np.multiply(delta[L], deriv[L], delta[L])
+        ops.append((np.subtract, (l[L], self.y, delta[L])))                 # (l2 - y)          (5, 1)
+        if not self.bce:                                                     # bce + sigmoid: ∂E/∂z = a - y
+            ops += BACK[self.activation[L - 1]](l[L], self.deriv)
+            ops.append((np.multiply, (delta[L], self.deriv, delta[L])))
         if self.scale is not None:
-            np.multiply(delta[L], self.scale, delta[L])
+            ops.append((np.multiply, (delta[L], self.scale, delta[L])))
         for k in range(L - 1, 0, -1):
-            np.dot(delta[k + 1], w[k].T, t.error[k])        # l1_error            (5, 4)
-            self.back[k - 1](l[k], deriv[k])
-            np.multiply(t.error[k], deriv[k], delta[k])     # l1_delta            (5, 4)
+            ops.append((np.dot, (delta[k + 1], w[k].T, error[k])))           # l1_error          (5, 4)
+            ops += BACK[self.activation[k - 1]](l[k], delta[k])              # f'(l1), then in place:
+            ops.append((np.multiply, (error[k], delta[k], delta[k])))        # l1_delta          (5, 4)
         # gradients and the step, last layer first: w_k -= lr * (l_kᵀ · l_{k+1}_delta)
         for k in range(L - 1, -1, -1):
-            np.dot(l[k].T, delta[k + 1], t.w_grad[k])        # w1_grad (4, 1), w0_grad (3, 4)
-            np.multiply(self.lr, t.w_grad[k], self.step_w[k])
-            np.subtract(w[k], self.step_w[k], w[k])
+            ops += [(np.dot, (l[k].T, delta[k + 1], t.w_grad[k])),           # w1_grad (4, 1), w0_grad (3, 4)
+                    (np.multiply, (lr, t.w_grad[k], self.step_w[k])),
+                    (np.subtract, (w[k], self.step_w[k], w[k]))]
+            if self.negated[k]:
+                ops.append((np.negative, (w[k], self.nw[k])))
             if b[k] is not None:
-                np.sum(delta[k + 1], axis=0, out=t.b_grad[k])
+                ops.append((partial(np.sum, axis=0, out=t.b_grad[k]), (delta[k + 1],)))
                 if self.train_bias:
-                    np.multiply(self.lr, t.b_grad[k], self.step_b[k])
-                    np.subtract(b[k], self.step_b[k], b[k])
+                    ops += [(np.multiply, (lr, t.b_grad[k], self.step_b[k])),
+                            (np.subtract, (b[k], self.step_b[k], b[k]))]
+                    if self.negated[k]:
+                        ops.append((np.negative, (b[k], self.nb[k])))
         if record:
-            for k in range(L):
-                np.copyto(t.w_next[k], w[k])
-                if b[k] is not None:
-                    np.copyto(t.b_next[k], b[k])
+            ops += [(np.copyto, (t.w_next[k], w[k])) for k in range(L)]
+            ops += [(np.copyto, (t.b_next[k], b[k])) for k in range(L) if b[k] is not None]
+        return ops
 
-    def loss(self, t: _Slots) -> None:
+    def loss(self, t: _Slots) -> list[tuple]:
+        """The calls that compute lL_error, mean_error and loss (recorded iterations only)."""
         L = self.depth
         error = t.error[L]
         if self.bce:   # −[y log a + (1 − y) log(1 − a)], computed stably from z: softplus(z) − y z
-            np.logaddexp(0, t.z[L], error)
-            error -= self.y * t.z[L]
+            ops = [(np.logaddexp, (0, t.z[L], error)), (np.multiply, (self.y, t.z[L], self.deriv)),
+                   (np.subtract, (error, self.deriv, error))]
         else:          # (lL - y) ** 2 / 2
-            np.subtract(t.l[L], self.y, error)
-            np.square(error, error)
-            np.divide(error, 2, error)
-        t.mean_error[...] = np.mean(error)
-        t.loss[...] = np.mean(error) if self.scale is not None else np.sum(error)
+            ops = [(np.subtract, (t.l[L], self.y, error)), (np.square, (error, error)),
+                   (np.divide, (error, 2, error))]
+        reduce = np.mean if self.scale is not None else np.sum
+        return ops + [(partial(np.mean, out=t.mean_error), (error,)), (partial(reduce, out=t.loss), (error,))]
+
+    def sync_negated(self) -> None:
+        """Refresh -w and -b after the parameters were set from outside."""
+        for k in range(self.depth):
+            if self.negated[k]:
+                np.negative(self.w[k], self.nw[k])
+                if self.b[k] is not None:
+                    np.negative(self.b[k], self.nb[k])
 
     def find_divergence(self, start: int, saved: list[np.ndarray]) -> None:
         """Replay from the last finite parameters to name the first non-finite tensor."""
         for p, good in zip(self.params.values(), saved):
             np.copyto(p, good)
+        self.sync_negated()
         t = {name: np.zeros(shape) for name, shape in self.shapes.items()}
         slots = _Slots(t, self.x, self.depth)
         for j in range(start, start + CHUNK):
@@ -291,6 +333,7 @@ def objective(config: Config, params: dict[str, np.ndarray]) -> float:
     net = _Net(config)
     for name, value in params.items():
         np.copyto(net.params[name], value)
+    net.sync_negated()
     t = {name: np.zeros(shape) for name, shape in net.shapes.items()}
     with np.errstate(over="ignore", under="ignore"):
         net.step(_Slots(t, net.x, net.depth), True)
