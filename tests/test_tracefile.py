@@ -135,6 +135,14 @@ def test_truncated_and_foreign_files(tmp_path, small):
         tracer.load_trace(tmp_path / "z.npz")
 
 
+def test_traces_are_read_only(tmp_path, small):
+    small.save(tmp_path / "t.npz")
+    for trace in (small, tracer.load_trace(tmp_path / "t.npz")):
+        for name in ("z1", "l0", "w0_next", "loss"):
+            with pytest.raises(ValueError, match="read-only"):
+                trace.stack(name)[0, ...] = 1.0
+
+
 def test_get_names_unrecorded_iterations_and_unknown_tensors(small):
     assert small.get("z1", -1).shape == (5, 4)
     assert np.array_equal(small.get("z1", 299), small.get("z1", -1))

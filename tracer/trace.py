@@ -206,6 +206,7 @@ def _unpack(npz, where: str) -> Trace:
             raise TraceFileError(f"{where!r}: tensor {name!r} has unknown storage {storage!r}")
         if full.shape != (len(its), *shape):
             raise TraceFileError(f"{where!r}: tensor {name!r} has shape {full.shape[1:]}, expected {shape}")
+        full.flags.writeable = False   # a trace is a record
         arrays[name] = full
     return Trace(config, its, arrays, dict(manifest.get("versions", {})))
 

@@ -2,8 +2,10 @@
 
 With the default config each recorded tensor is bit-identical to the article's own computation:
 the same numpy operations on the same operands in the same order, written into preallocated
-buffers (``out=``) instead of fresh arrays. An iteration that is not recorded writes into scratch
-buffers and skips the loss, so recording costs nothing where nothing is recorded.
+buffers (``out=``) instead of fresh arrays. (One rewrite, exact by the symmetry of IEEE rounding:
+a sigmoid layer multiplies by −w, which gives the −x its exponent needs without negating x.)
+An iteration that is not recorded writes into scratch buffers and skips the loss, so recording
+costs nothing where nothing is recorded. The recorded tensors are read-only views of one table.
 
 Names follow the article: ``l0`` inputs, ``z1``/``l1`` hidden layer, ``l2_delta`` = ∂E/∂z2, ...
 Shapes for the default 3-4-1 network on 5 samples are in the comments.
@@ -217,6 +219,7 @@ class _Net:
                     self.find_divergence(start, saved)
                 if progress is not None:
                     progress(stop - start)
+        table.flags.writeable = False   # a trace is a record: its tensors are read-only views
         stacks = {name: table[:, o:o + n].reshape(n_rows, *shape) for name, (o, n, shape) in self.layout.items()}
         bad = ~np.isfinite(stacks["loss"])
         if bad.any():   # parameters stayed finite but the objective overflowed
