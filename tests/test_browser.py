@@ -76,15 +76,15 @@ def _open(browser, path: Path):
     return page, outside, errors
 
 
-def _check(page, outside, errors, name: str) -> None:
+def _check(page, outside, errors, name: str, min_figures: int = 4, math: bool = True) -> None:
     maths = page.evaluate("""() => [...document.querySelectorAll('math')].map(m =>
         [m instanceof MathMLElement, m.getBoundingClientRect().height])""")
-    assert maths, f"{name}: no <math> elements"
+    assert maths or not math, f"{name}: no <math> elements"
     assert all(is_mathml for is_mathml, _ in maths), f"{name}: a <math> is not a MathMLElement"
     assert all(h > 0 for _, h in maths), f"{name}: a <math> has zero height"
     boxes = page.evaluate("""() => [...document.querySelectorAll('svg')].map(s => {
         const r = s.getBoundingClientRect(); return [r.width, r.height]; })""")
-    assert len(boxes) >= 4 and all(w > 0 and h > 0 for w, h in boxes), f"{name}: an empty figure {boxes}"
+    assert len(boxes) >= min_figures and all(w > 0 and h > 0 for w, h in boxes), f"{name}: an empty figure {boxes}"
     assert outside == [], f"{name}: requests left file:// {outside}"
     assert errors == [], f"{name}: console errors {errors}"
     ARTIFACTS.mkdir(exist_ok=True)
@@ -137,3 +137,46 @@ def test_every_page_parses_strictly(pages):
         parser = html5lib.HTMLParser(strict=True)
         text = path.read_text()
         parser.parseFragment(text) if path.name.endswith(".fragment.html") else parser.parse(text)
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    """The other documents that share the lesson's page renderer: a diff report, a batch index, a
+    worksheet and its answer key, as pages and (the report) as a fragment in the host page."""
+    import tracer
+    from tracer.batch import Job, batch
+    from tracer.batch.index import render_index
+    from tracer.compare import diff
+    from tracer.compare.report import render_report
+
+    out = tmp_path_factory.mktemp("documents")
+    a = tracer.run(tracer.load_config(None, {"train.iterations": 600}))
+    b = tracer.run(tracer.load_config(None, {"train.iterations": 600, "init.seed": 2}))
+    result = diff(a, b, align_units=True)
+    docs = render_report(result, a, b, formats=["html"]) + render_report(result, a, b, formats=["html"], fragment=True)
+    write_documents(out, docs)
+    frag = out / "report.zh-en.fragment.html"
+    (out / "report.host.html").write_text(HOST.replace("{fragment}", frag.read_text()))
+    job = Job(a.config, str(out / "batch"), ("zh-en",), ("html",), exercises=True)
+    results = batch(job, [1, 2], jobs=1)
+    write_documents(out / "batch", render_index(job, results))
+    return out
+
+
+@pytest.mark.parametrize("path,figures,math", [
+    ("report.en.html", 1, True), ("report.zh-en.html", 1, True), ("report.host.html", 1, True),
+    ("batch/index.zh-en.html", 0, False), ("batch/seed-001/exercises.zh-en.html", 0, True),
+    ("batch/answer-keys/seed-002/answers.zh-en.html", 0, True),
+])
+def test_other_documents_render_offline(browser, documents, path, figures, math):
+    page, outside, errors = _open(browser, documents / path)
+    try:
+        _check(page, outside, errors, path.replace("/", "-").removesuffix(".html"), min_figures=figures, math=math)
+        text = page.inner_text("body")
+        if "zh-en" in path or "host" in path:
+            assert re.search(r"[\u4e00-\u9fff]{2}", text) and re.search(r"[A-Za-z]{6}", text)
+        if path.startswith("batch/index"):
+            for link in page.evaluate("() => [...document.querySelectorAll('a')].map(a => a.href)"):
+                assert link.startswith("file://") and Path(link[len("file://"):]).is_file(), link
+    finally:
+        page.close()
