@@ -119,6 +119,24 @@ def main() -> int:
     print(f"(c) tracer.run, every step    {med['c']:.3f} s   (c)/(a) = {med['c'] / med['a']:.2f}  (target <= 2.5)")
     print(f"bit-identical to the article: {same}")
     print(f"trace files: default {size_b / 1e3:.1f} kB, every iteration {size_c / 1e6:.1f} MB (target <= 80 MB)")
+    seed_script = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "seed_network.py"
+    if seed_script.exists():
+        import os
+        import subprocess
+
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        whole = {"seed": [], "trace": []}
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.repeats):
+                t, _ = timed(lambda: subprocess.run([sys.executable, str(seed_script)], check=True,
+                                                    stdout=subprocess.DEVNULL))
+                whole["seed"].append(t)
+                t, _ = timed(lambda: subprocess.run([sys.executable, "-m", "tracer", "trace", "-o", f"{tmp}/t.npz"],
+                                                    check=True, stdout=subprocess.DEVNULL, env=env))
+                whole["trace"].append(t)
+        ws, wt = statistics.median(whole["seed"]), statistics.median(whole["trace"])
+        print(f"whole processes: python seed_network.py {ws:.3f} s, nntrace trace {wt:.3f} s, "
+              f"ratio {wt / ws:.2f} (target < 1)")
     print(f"scale [64,128,10] x 2000 x 200: plain {smed['plain']:.3f} s, tracer.run {smed['b']:.3f} s, "
           f"ratio {smed['b'] / smed['plain']:.2f} (target <= 1.1), identical: {wide_same}")
     return 0

@@ -26,6 +26,7 @@ from tracer.trace import Trace
 
 CHUNK = 1000  # iterations between finiteness checks (and progress updates)
 MAX_BYTES = 1 << 30  # a trace larger than this needs force=True
+DIRECT_WIDTH = 50_000  # recorded floats per iteration above which a plan writes into the table row directly
 
 
 def run(config: Config | dict | str | None = None, *, force: bool = False,
@@ -191,8 +192,12 @@ class _Net:
                 self.layout[name] = (offset, int(np.prod(shape)), shape)
                 offset += int(np.prod(shape))
         self.record_row = np.zeros(offset)
-        views = {name: self.record_row[o:o + n].reshape(shape) for name, (o, n, shape) in self.layout.items()}
-        self.recording = self.plan(_Slots(views, self.x, self.depth), True)
+        self.recording = self.plan_into(self.record_row)
+
+    def plan_into(self, row: np.ndarray) -> list[tuple]:
+        """The plan of a recorded iteration writing every tensor into the flat ``row``."""
+        views = {name: row[o:o + n].reshape(shape) for name, (o, n, shape) in self.layout.items()}
+        return self.plan(_Slots(views, self.x, self.depth), True)
 
     def train(self, recorded: np.ndarray, progress) -> dict[str, np.ndarray]:
         """Run every iteration; return the recorded stacks (views into one table), l0 excepted."""
@@ -201,6 +206,7 @@ class _Net:
         row, n_rows = 0, len(recorded)
         next_rec = int(recorded[0]) if n_rows else -1
         bare, recording, record_row = self.bare, self.recording, self.record_row
+        direct = len(record_row) > DIRECT_WIDTH
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             for start in range(0, iterations, CHUNK):
                 saved = [p.copy() for p in self.params.values()]
@@ -210,9 +216,13 @@ class _Net:
                         for function, args in bare:
                             function(*args)
                         continue
-                    for function, args in recording:
-                        function(*args)
-                    table[row] = record_row
+                    if direct:   # wide rows: plan straight into the table rather than copy a big row
+                        for function, args in self.plan_into(table[row]):
+                            function(*args)
+                    else:
+                        for function, args in recording:
+                            function(*args)
+                        table[row] = record_row
                     row += 1
                     next_rec = int(recorded[row]) if row < n_rows else -1
                 if not all(np.isfinite(p).all() for p in self.params.values()):
