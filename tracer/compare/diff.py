@@ -151,7 +151,7 @@ def _causal_order(names: list[str]) -> dict[str, int]:
 def config_differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
     """Dotted keys whose values differ between two config dicts (``[("init.seed", 1, 2)]``)."""
     out = []
-    for key in sorted(set(a) | set(b), key=lambda k: (list(a) + [k for k in b if k not in a]).index(k)):
+    for key in list(a) + [k for k in b if k not in a]:   # A's order, then keys only B has
         va, vb = a.get(key), b.get(key)
         if isinstance(va, dict) and isinstance(vb, dict):
             out += config_differences(va, vb, f"{prefix}{key}.")
