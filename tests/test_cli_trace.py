@@ -106,6 +106,10 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 
     update, close = progress_bar(60000, enabled=None)  # pytest's stderr is not a terminal
     assert update is None
+    from tracer.cli_trace import expected_seconds
+
+    assert 0.5 < expected_seconds(tracer.load_config(None)) < 3          # the article's run: about a second
+    assert expected_seconds(tracer.load_config(None, {"train.iterations": 100})) < 0.1
     update, close = progress_bar(100, enabled=True)
     update(50)
     close()

@@ -58,13 +58,22 @@ def config_from_args(args: argparse.Namespace):
     return load_config(args.config, overrides)
 
 
-def progress_bar(total: int, enabled: bool | None = None):
-    """A tqdm bar on stderr when stderr is a terminal and the run is long; else ``None``.
+def expected_seconds(config) -> float:
+    """A rough estimate of a run's duration: ~20 µs of numpy calls per iteration plus ~1 ns per
+    multiply-add (forward, backward and gradients: about 3 × samples × weights)."""
+    layers = config.network.layers
+    weights = sum(a * b for a, b in zip(layers, layers[1:]))
+    return config.train.iterations * (20e-6 + 3e-9 * len(config.data.inputs) * weights)
+
+
+def progress_bar(total: int, enabled: bool | None = None, seconds: float | None = None):
+    """A tqdm bar on stderr when stderr is a terminal and the work takes more than about a second
+    (``seconds``, the expected duration); else ``None``.
 
     Returns ``(update_callable_or_None, close_callable)``.
     """
     if enabled is None:
-        enabled = sys.stderr.isatty() and total >= 20000
+        enabled = sys.stderr.isatty() and (seconds if seconds is not None else total * 20e-6) > 1.0
     if not enabled:
         return None, lambda: None
     from tqdm import tqdm
@@ -93,7 +102,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from tracer.train import run
 
     config = config_from_args(args)
-    update, close = progress_bar(config.train.iterations)
+    update, close = progress_bar(config.train.iterations, seconds=expected_seconds(config))
     try:
         trace = run(config, force=args.force, progress=update)
     finally:
