@@ -62,8 +62,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
         write_report(result, a, b, args.out, langs=args.lang, formats=args.format, fragment=args.fragment)
     if args.json:
-        json.dump(result.as_dict(), sys.stdout, allow_nan=True)
-        sys.stdout.write("\n")
+        sys.stdout.write(json.dumps(result.as_dict()) + "\n")   # one write: json.dump writes piece by piece
     else:
         print(render_text(result))
     return 0 if result.equal else 1
