@@ -201,3 +201,19 @@ def test_importing_the_lesson_cli_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": str(ROOT)}).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (Path(__file__).resolve().parent.parent / "examples").glob("*.toml")))
+def test_every_shipped_example_renders(example, tmp_path):
+    import tracer
+    from tracer.lesson.run import lesson
+
+    path = Path(__file__).resolve().parent.parent / "examples" / example
+    config = tracer.load_config(path, {"train.iterations": 300, "record.iterations": "0,1,2,last"})
+    written = lesson(config, out=tmp_path, langs=("zh-en",), formats=("md", "html"))
+    names = {p.name for p in written}
+    assert {"lesson.zh-en.md", "lesson.zh-en.html"} <= names
+    md = (tmp_path / "lesson.zh-en.md").read_text()
+    w0 = tracer.run(config).get("w0", 0)
+    assert f"{w0[0, 0]:.4g}".rstrip("0") in md or f"{w0[0, 0]:.4g}" in md
+    assert "<mi>\\" not in (tmp_path / "lesson.zh-en.html").read_text()
