@@ -72,7 +72,6 @@ def test_bilingual_terms_get_their_counterpart_once(gallery):
 
 
 def _prose_shape(code: str):
-    import jinja2
     from jinja2 import meta, nodes
 
     from tracer.lesson.environment import environment

@@ -141,7 +141,7 @@ def summary(trace) -> str:
         f"network     layers {list(net.layers)}, activation {', '.join(net.activation)}, bias {net.bias}, "
         f"loss {net.loss} ({net.reduction})",
         f"data        {cfg.data.name}: {len(cfg.data.inputs)} samples",
-        f"init        " + ("explicit values" if cfg.init.values is not None else f"seed {cfg.init.seed}"),
+        "init        " + ("explicit values" if cfg.init.values is not None else f"seed {cfg.init.seed}"),
         f"train       lr {cfg.train.lr}, {cfg.train.iterations} iterations",
         f"recorded    {len(trace.recorded_iterations)} iterations",
         "tensors     " + ", ".join(f"{n} {list(trace.arrays[n].shape[1:])}" for n in trace.names),

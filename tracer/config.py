@@ -196,9 +196,8 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None,
             raw[section][name] = value
         else:
             raw[section] = value
-    for key, value in (overrides or {}).items():
-        if key == "init.seed":
-            _check_seed_override(raw)
+    if overrides and "init.seed" in overrides:
+        _check_seed_override(raw)
     return _resolve(raw, base)
 
 

@@ -11,7 +11,6 @@ import json
 import re
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 
 from tracer.errors import TracerError
 from tracer.lesson import figures as fig

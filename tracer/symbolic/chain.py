@@ -15,7 +15,7 @@ import sympy as sp
 
 from tracer.config import Network
 from tracer.symbolic.local import (
-    A, Y, activation_derivative, forward, heaviside_convention, linear_derivatives, loss_derivative, loss_function,
+    A, Y, activation_derivative, linear_derivatives, loss_derivative,
 )
 from tracer.symbolic.printing import Chain, elementwise, latex
 
