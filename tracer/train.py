@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from tracer import __version__
+from tracer.activations import ACTIVATIONS
 from tracer.config import Config, load_config
 from tracer.errors import TracerError, TrainingError
 from tracer.recordspec import parse_spec
@@ -116,18 +117,10 @@ def _sigmoid_of_negated(neg_z, a):
     return [(np.exp, (neg_z, a)), (np.add, (a, 1, a)), (np.divide, (1, a, a))]
 
 
-FORWARD = {
-    "sigmoid": lambda z, a: [(np.negative, (z, a)), *_sigmoid_of_negated(a, a)],
-    "tanh": lambda z, a: [(np.tanh, (z, a))],
-    "relu": lambda z, a: [(partial(np.maximum, out=a), (z, 0))],
-    "linear": lambda z, a: [(np.copyto, (a, z))],
-}
-BACK = {
-    "sigmoid": lambda a, s: [(np.subtract, (1, a, s)), (np.multiply, (a, s, s))],   # x * (1 - x)
-    "tanh": lambda a, s: [(np.multiply, (a, a, s)), (np.subtract, (1, s, s))],      # 1 - a ** 2
-    "relu": lambda a, s: [(np.greater, (a, 0, s))],                                 # 1 where a > 0
-    "linear": lambda a, s: [(s.fill, (1.0,))],
-}
+FORWARD = {name: (lambda f: lambda z, a: [(partial(f, out=a), (z,))])(act.forward)
+           for name, act in ACTIVATIONS.items()}
+BACK = {name: (lambda f: lambda a, s: [(partial(f, out=s), (a,))])(act.derivative)
+        for name, act in ACTIVATIONS.items()}
 
 
 class _Slots:
