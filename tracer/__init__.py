@@ -6,6 +6,7 @@ The public API::
     trace = tracer.run(config)                            # train, recording the chosen iterations
     trace.get("l1_delta", 0)                              # one tensor at one iteration
     trace.save("seed.npz"); tracer.load_trace("seed.npz")
+    tracer.make_lesson(config, lang="en")                # a lesson shown inline in Jupyter
 """
 
 from __future__ import annotations
@@ -27,10 +28,14 @@ def __getattr__(name: str):
         from tracer.symbolic import derive
 
         return derive
+    if name in ("make_lesson", "Lesson"):
+        import tracer.inline
+
+        return getattr(tracer.inline, name)
     raise AttributeError(f"module 'tracer' has no attribute {name!r}")
 
 
 __all__ = [
     "Config", "ConfigError", "DataError", "DerivationError", "RecordSpecError", "Trace", "TraceFileError",
-    "TracerError", "TrainingError", "derive", "load_config", "load_trace", "run",
+    "TracerError", "TrainingError", "derive", "load_config", "load_trace", "make_lesson", "run",
 ]

@@ -85,6 +85,22 @@ class Trace:
         entries[MANIFEST] = np.frombuffer(json.dumps(manifest, sort_keys=True).encode(), dtype=np.uint8)
         atomic_write(Path(path), lambda fh: np.savez(fh, **entries))
 
+    # rich display in Jupyter (tracer/display.py, imported only when a notebook asks)
+    def _repr_html_(self) -> str:
+        from tracer.display import trace_html
+
+        return trace_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from tracer.display import trace_markdown
+
+        return trace_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from tracer.display import trace_latex
+
+        return trace_latex(self)
+
 
 def atomic_write(path: Path, write) -> None:
     """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over ``path``."""

@@ -86,3 +86,19 @@ class Derivation:
             raw["shape"] = None if factor.shape is None else list(factor.shape)
             raw["value"] = factor.value_by_sample()
         return out
+
+    # rich display in Jupyter (tracer/display.py, imported only when a notebook asks)
+    def _repr_html_(self) -> str:
+        from tracer.display import derivation_html
+
+        return derivation_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from tracer.display import derivation_markdown
+
+        return derivation_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from tracer.display import derivation_latex
+
+        return derivation_latex(self)
