@@ -101,3 +101,22 @@ def test_default_folder_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.delenv("NNTRACE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache.cache_dir() == tmp_path / "xdg" / "nntrace"
+
+
+@pytest.mark.parametrize("expression", [
+    "Pow(Integer(10), Integer(1000000000))",                 # would never finish in sympy
+    "Add(" * 80 + "Integer(1)" + ", Integer(1))" * 80,       # nested deeper than the limit
+    "Float(1e308)",
+])
+def test_unbounded_entries_are_refused_fast_with_a_note(folder, monkeypatch, capsys, expression):
+    cache.architecture(NETWORK)
+    path = cache.entry_path(NETWORK)
+    data = json.loads(path.read_text())
+    data["chains"]["w0"]["factors"][0][1] = expression
+    path.write_text(json.dumps(data))
+    cache.clear_memory()
+    calls = count_builds(monkeypatch)
+    arch = cache.architecture(NETWORK)
+    assert calls == [NETWORK] and "w0" in arch.chains
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "rebuilding it" in err and "Traceback" not in err

@@ -14,6 +14,7 @@ import ast
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ CONSTRUCTORS = {
     "Heaviside": sp.Heaviside, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "Max": sp.Max,
 }
 MAX_TEXT = 100_000
+MAX_NUMBER = 10**6   # every literal in a cached expression is at most this large in magnitude
+MAX_DEPTH = 64       # and nested at most this deep (sympy would recurse on deeper trees)
 
 
 class CacheEntryError(ValueError):
@@ -78,11 +81,24 @@ def clear_memory() -> None:
 
 def load(network: Network) -> Architecture | None:
     """The disk entry for ``network``, or ``None`` if it is missing, corrupt or stale."""
+    path = entry_path(network)
     try:
-        text = entry_path(network).read_text(encoding="utf-8")
-        return from_json(json.loads(text), network)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, MemoryError):
+        text = path.read_text(encoding="utf-8")
+    except OSError:
         return None
+    try:
+        if len(text) > 4 * MAX_TEXT * (network.depth + 2):
+            raise CacheEntryError("entry too large")
+        return from_json(json.loads(text), network)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
+        print(f"nntrace: ignoring the derivation cache entry {str(path)!r} ({_reason(exc)}); rebuilding it",
+              file=sys.stderr)
+        return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, CacheEntryError) else type(exc).__name__
+    return text.encode("ascii", "backslashreplace").decode()[:120]
 
 
 def save(arch: Architecture) -> bool:
@@ -160,23 +176,30 @@ def parse_srepr(text: str) -> sp.Expr:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         raise CacheEntryError("expression text is not srepr") from None
-    return _build(tree.body)
+    return _build(tree.body, 0)
 
 
-def _build(node: ast.AST) -> Any:
+def _build(node: ast.AST, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise CacheEntryError(f"expression nested deeper than {MAX_DEPTH}")
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
-        return node.value
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_NUMBER:
+            raise CacheEntryError(f"number {str(value)[:20]} out of bounds (|x| ≤ {MAX_NUMBER})")
+        if isinstance(value, str) and len(value) > 40:
+            raise CacheEntryError("name too long")
+        return value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
-        value = _build(node.operand)
+        value = _build(node.operand, depth + 1)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return -value
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CONSTRUCTORS:
-        args = [_build(a) for a in node.args]
+        args = [_build(a, depth + 1) for a in node.args]
         kwargs = {}
         for kw in node.keywords:
             if kw.arg is None or not isinstance(kw.value, ast.Constant):
                 raise CacheEntryError("only literal keyword arguments are allowed")
-            kwargs[kw.arg] = _build(kw.value)
+            kwargs[kw.arg] = _build(kw.value, depth + 1)
         try:
             return CONSTRUCTORS[node.func.id](*args, **kwargs)
         except (TypeError, ValueError) as exc:
