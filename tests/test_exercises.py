@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import tracer
-from tracer.batch.exercises import render_exercises
+from tracer.worksheet import render_exercises
 from tracer.batch.questions import choose_questions
-from tracer.lesson.numbers import num
+from tracer.render.numbers import num
 
 LANGS = ("zh", "en", "zh-en")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
@@ -191,10 +191,10 @@ def test_every_language_has_the_same_questions(rendered):
 def _prose_shape(code: str):
     from jinja2 import nodes
 
-    from tracer.lesson.environment import environment
+    from tracer.render.environment import environment
 
     env = environment(None)
-    source = env.loader.get_source(env, f"exercises/prose/{code}.md.j2")[0]
+    source = env.loader.get_source(env, f"worksheet/prose/{code}.md.j2")[0]
     tree = env.parse(source)
     macros = sorted(m.name for m in tree.find_all(nodes.Macro))
     names = sorted({a.target.name for a in tree.find_all(nodes.Assign)})

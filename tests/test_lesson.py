@@ -74,7 +74,7 @@ def test_bilingual_terms_get_their_counterpart_once(gallery):
 def _prose_shape(code: str):
     from jinja2 import meta, nodes
 
-    from tracer.lesson.environment import environment
+    from tracer.render.environment import environment
 
     env = environment(None)
     source = env.loader.get_source(env, f"lesson/prose/{code}.md.j2")[0]
@@ -90,7 +90,7 @@ def _prose_shape(code: str):
 
 
 def test_every_language_has_the_same_sections_and_variables():
-    from tracer.lesson.environment import languages
+    from tracer.render.environment import languages
 
     codes = languages()
     assert {"zh", "en"} <= set(codes)
@@ -145,7 +145,7 @@ def test_user_text_is_escaped_everywhere():
 
 
 def test_autoescape_covers_html_j2_templates():
-    from tracer.lesson.environment import environment
+    from tracer.render.environment import environment
 
     env = environment(None)
     assert env.autoescape("page.html.j2") and env.autoescape("x.html") and not env.autoescape("lesson/lesson.md.j2")
@@ -186,7 +186,7 @@ def test_templates_override_any_template(tmp_path, small_trace):
 
 
 def test_unknown_latex_macro_fails_loudly():
-    from tracer.lesson.mathml import MathError, to_mathml
+    from tracer.render.mathml import MathError, to_mathml
 
     with pytest.raises(MathError, match="foo"):
         to_mathml(r"\foo{x}")

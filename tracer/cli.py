@@ -15,7 +15,8 @@ from typing import Sequence
 from tracer.errors import TracerError
 
 #: Subcommand modules, each with ``register(subparsers)``; a missing one is simply not offered.
-COMMANDS = ("tracer.cli_trace", "tracer.symbolic.cli", "tracer.lesson.cli", "tracer.compare.cli", "tracer.batch.cli")
+COMMANDS = ("tracer.cli_trace", "tracer.symbolic.cli", "tracer.lesson.cli", "tracer.compare.cli", "tracer.batch.cli",
+            "tracer.render.cli")
 
 
 class UsageError(TracerError):

@@ -33,9 +33,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from tracer.batch.seeds import parse_seeds
     from tracer.cli_trace import config_from_args, progress_bar
     from tracer.errors import TracerError
-    from tracer.lesson.render import parse_formats, parse_langs
+    from tracer.render.document import parse_formats, parse_langs
     from tracer.lesson.write import write_documents
 
+    from tracer.render.numbers import check_digits
+
+    check_digits(args.digits)
     seeds = parse_seeds(args.seeds, force=args.force)
     if args.seed is not None:
         raise TracerError("batch takes its seeds from --seeds; remove --seed")
@@ -45,7 +48,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if config.init.values is not None:
         raise TracerError("the config gives the initial weights explicitly, so every seed would be the same; "
                           "remove [init] values/weights to batch over seeds")
-    job = Job(config, args.out, parse_langs(args.lang, args.templates), parse_formats(args.format),
+    families = ("lesson", "index") + (("worksheet",) if args.exercises else ())
+    job = Job(config, args.out, parse_langs(args.lang, args.templates, families), parse_formats(args.format),
               args.fragment, args.digits, args.templates, args.exercises)
     update, close = progress_bar(len(seeds), enabled=sys.stderr.isatty())
     try:

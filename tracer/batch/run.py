@@ -73,7 +73,7 @@ def render_seed(job: Job, seed: int) -> SeedResult:
                              digits=job.digits, templates=job.templates, table_iterations=table)
         answers = []
         if job.exercises:
-            from tracer.batch.exercises import render_exercises
+            from tracer.worksheet.render import render_exercises
 
             sheets, answers = render_exercises(trace, langs=job.langs, formats=job.formats,
                                                fragment=job.fragment, digits=job.digits, templates=job.templates)

@@ -24,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--lang", default="zh,en,zh-en", help="report languages (with --out)")
     p.add_argument("--format", default="md,html", help="report formats (with --out)")
     p.add_argument("--fragment", action="store_true", help="HTML report as an embeddable fragment (with --out)")
+    p.add_argument("--templates", metavar="DIR", help="a folder of templates that override the packaged ones (with --out)")
+    p.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits in the report (default 4)")
     add_trace_options(p)
     p.set_defaults(func=cmd_diff)
 
@@ -51,6 +53,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from tracer.compare import diff
     from tracer.compare.text import render_text
 
+    if args.out is not None:
+        from tracer.render.numbers import check_digits
+
+        check_digits(args.digits)
     for flag in ("atol", "rtol"):
         value = getattr(args, flag)
         if not value >= 0:
@@ -60,7 +66,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.out is not None:
         from tracer.compare.report import write_report
 
-        write_report(result, a, b, args.out, langs=args.lang, formats=args.format, fragment=args.fragment)
+        write_report(result, a, b, args.out, langs=args.lang, formats=args.format, fragment=args.fragment,
+                     templates=args.templates, digits=args.digits)
     if args.json:
         sys.stdout.write(json.dumps(result.as_dict()) + "\n")   # one write: json.dump writes piece by piece
     else:

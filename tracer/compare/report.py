@@ -1,5 +1,5 @@
-"""The diff report: a ``Comparison`` rendered through the lesson's machinery (templates, prose
-per language, figures, the offline page) into Markdown and HTML."""
+"""The diff report: a ``Comparison`` as template variables and a loss-curve figure, rendered by the
+shared layer (``tracer.render``) into Markdown and HTML."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from typing import Sequence
 import numpy as np
 
 from tracer.compare.diff import Comparison
-from tracer.lesson.model import Document
+from tracer.render.document import Kind
+from tracer.render.model import Document
 from tracer.trace import Trace
 
 FIGURE = "figures/loss.{lang}.svg"
+REPORT = Kind("report", "report", {"md": "report/report.md.j2", "html": "report/report.md.j2"})
 
 
 def _context(c: Comparison, a: Trace, digits: int) -> dict:
-    from tracer.lesson.numbers import UserText, num
+    from tracer.render.escape import UserText
+    from tracer.render.numbers import num
 
     def fmt(v):
         if isinstance(v, (list, tuple)):
@@ -52,53 +55,37 @@ def _context(c: Comparison, a: Trace, digits: int) -> dict:
     }
 
 
-def _curves(a: Trace, b: Trace, codes: Sequence[str], prose) -> str:
-    from tracer.lesson.figures import Series, curves
+def _curves(a: Trace, b: Trace, lang: str, prose) -> dict[str, tuple[str, str]]:
+    from tracer.render.figures import Series, curves
 
+    codes = lang.split("-")
     series = [Series(name, [int(i) for i in t.recorded_iterations], [float(v) for v in t.stack("mean_error")])
               for name, t in (("A", a), ("B", b))]
     axis = [prose[c].axis for c in codes]
-    return curves(series, label=" / ".join(str(prose[c].curve_caption) for c in codes),
-                  x_label=" / ".join(x["x"] for x in axis), y_label=" / ".join(x["y"] for x in axis))
+    svg = curves(series, label=" / ".join(str(prose[c].curve_caption) for c in codes),
+                 x_label=" / ".join(x["x"] for x in axis), y_label=" / ".join(x["y"] for x in axis))
+    return {"loss": (FIGURE.format(lang=lang), svg)}
 
 
 def render_report(c: Comparison, a: Trace, b: Trace, *, langs: Sequence[str] = ("zh", "en", "zh-en"),
                   formats: Sequence[str] = ("md", "html"), fragment: bool = False, digits: int = 4,
                   templates: str | None = None) -> list[Document]:
     """``report.<lang>.md`` / ``.html`` for each language and format, plus ``figures/loss.<lang>.svg``."""
-    from tracer.lesson.page import render_page
-    from tracer.lesson.render import prose_modules, render_markdown
+    from tracer.render.document import render
+    from tracer.render.numbers import check_digits
 
-    base = _context(c, a, digits)
-    docs: list[Document] = []
-    for lang in langs:
-        codes = lang.split("-")
-        prose = prose_modules(codes, base, templates, family="report")
-        figure = FIGURE.format(lang=lang)
-        svg = _curves(a, b, codes, prose)
-        caption = " / ".join(str(prose[code].curve_caption) for code in codes)
-        for form in formats:
-            context = {**base, "html": form == "html", "figure_path": figure, "figure_caption": caption}
-            text = render_markdown("report/report.md.j2", context, codes, templates)
-            if form == "md":
-                docs.append(Document(f"report.{lang}.md", text.encode()))
-                continue
-            title = str(a.config.title) if a.config.title else " · ".join(str(prose[x].title) for x in codes)
-            html = render_page(text, title=title, description=" · ".join(str(prose[x].description) for x in codes),
-                               lang=str(prose[codes[0]].html_lang), fragment=fragment, figures={figure: svg},
-                               templates=templates)
-            docs.append(Document(f"report.{lang}.fragment.html" if fragment else f"report.{lang}.html", html.encode()))
-        if "md" in formats:
-            docs.append(Document(figure, svg.encode()))
-    return docs
+    check_digits(digits)
+    return render(REPORT, _context(c, a, digits), langs=langs, formats=formats, fragment=fragment,
+                  templates=templates, figures=lambda lang, prose: _curves(a, b, lang, prose))
 
 
 def write_report(c: Comparison, a: Trace, b: Trace, out: str | Path, *, langs: str = "zh,en,zh-en",
-                 formats: str = "md,html", fragment: bool = False, templates: str | None = None) -> list[Path]:
+                 formats: str = "md,html", fragment: bool = False, templates: str | None = None,
+                 digits: int = 4) -> list[Path]:
     """Render the report (``langs`` / ``formats`` as the command line spells them) and write it to ``out``."""
-    from tracer.lesson.render import parse_formats, parse_langs
     from tracer.lesson.write import write_documents
+    from tracer.render.document import parse_formats, parse_langs
 
-    docs = render_report(c, a, b, langs=parse_langs(langs, templates), formats=parse_formats(formats),
-                         fragment=fragment, templates=templates)
+    docs = render_report(c, a, b, langs=parse_langs(langs, templates, ("report",)), formats=parse_formats(formats),
+                         fragment=fragment, templates=templates, digits=digits)
     return write_documents(out, docs)

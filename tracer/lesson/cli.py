@@ -29,9 +29,12 @@ def register(sub) -> None:
 
 def cmd_lesson(args: argparse.Namespace) -> int:
     from tracer.errors import TracerError
-    from tracer.lesson.render import parse_formats, parse_langs
+    from tracer.render.document import parse_formats, parse_langs
     from tracer.lesson.run import lesson
 
+    from tracer.render.numbers import check_digits
+
+    check_digits(args.digits)
     langs = parse_langs(args.lang, args.templates)
     formats = parse_formats(args.format)
     overrides = [f for f in ("config", "seed", "lr", "iterations", "layers", "activation", "data", "record")

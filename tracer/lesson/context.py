@@ -12,8 +12,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from tracer.lesson import numbers as nb
-from tracer.lesson.numbers import UserText, num
+from tracer.render import numbers as nb
+from tracer.render.escape import UserText
+from tracer.render.numbers import num
 
 MAX_SAMPLES = 8  # rows of data, factor and prediction tables shown before "…"
 

@@ -15,7 +15,7 @@ from typing import Mapping
 from xml.sax.saxutils import quoteattr
 
 from tracer.errors import TracerError
-from tracer.lesson.mathml import to_mathml
+from tracer.render.mathml import to_mathml
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +85,7 @@ def render_page(markdown: str, *, title: str, lang: str, description: str = "", 
     """
     from markupsafe import Markup
 
-    from tracer.lesson.environment import get_template
+    from tracer.render.environment import get_template
 
     body = Markup(markdown_to_html(markdown, figures))
     return get_template("page.html.j2", templates).render(

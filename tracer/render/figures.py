@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from tracer.lesson.numbers import num
+from tracer.render.numbers import num
 
 POSITIVE = "#2166ac"   # blue: a positive weight
 NEGATIVE = "#c4432b"   # red: a negative weight

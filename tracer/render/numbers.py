@@ -1,4 +1,4 @@
-"""Numbers and text as a lesson writes them: rounded, LaTeX matrices, Markdown-safe user text.
+"""Numbers as every document writes them: rounded to significant digits, LaTeX matrices.
 
 Pure functions of their arguments, independent of the locale: Python's ``format`` with ``g``,
 never ``locale`` or ``%n``. Large matrices become a slice plus their shape and norms.
@@ -16,33 +16,16 @@ MAX_ROWS = 6
 MAX_COLS = 6
 
 
-class UserText(str):
-    """Text that came from the user (a title, a CSV column name): always escaped on output.
+def check_digits(digits: int) -> int:
+    """``digits`` if it is a valid number of significant digits (1 to 17), else a one-line error.
 
-    The Jinja environment's ``finalize`` escapes every ``UserText`` for Markdown, so a title such
-    as ``<script>`` or ``a | b`` is written as text, never as markup or a table-column break.
+    The one place every command's ``--digits`` is checked.
     """
+    from tracer.errors import TracerError
 
-
-def md_escape(text: str) -> str:
-    """Escape ``text`` so that CommonMark, GFM tables and ``$`` math read it as plain text.
-
-    >>> md_escape("<b>a|b</b> $5 *x*")
-    '&lt;b&gt;a\\\\|b&lt;/b&gt; \\\\$5 \\\\*x\\\\*'
-    """
-    out = []
-    for ch in " ".join(str(text).split()):
-        if ch == "&":
-            out.append("&amp;")
-        elif ch == "<":
-            out.append("&lt;")
-        elif ch == ">":
-            out.append("&gt;")
-        elif ch in "\\`*_{}[]()#+-.!|$~^=\"'":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise TracerError(f"--digits {digits!r} must be a whole number from 1 to 17 (significant digits)")
+    return digits
 
 
 def num(x: float, digits: int) -> str:
