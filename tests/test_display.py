@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import tracer
-from tracer.lesson.numbers import num
+from tracer.render.numbers import num
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert(1)</script> & _x_ $y$"

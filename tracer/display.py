@@ -13,7 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from tracer.lesson.numbers import md_escape, num
+from tracer.render.escape import md_escape
+from tracer.render.numbers import num
 
 MAX_ITERATIONS = 8   # iterations listed before the middle ones are elided
 DIGITS = 6
@@ -140,7 +141,7 @@ def _derivation_numbers(d) -> list[tuple[str, str]]:
 
 def derivation_html(d) -> str:
     """A ``Derivation`` as HTML: its formula (MathML) and the three numbers that must agree."""
-    from tracer.lesson.mathml import to_mathml
+    from tracer.render.mathml import to_mathml
 
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _derivation_numbers(d))
     return (f'<div class="nntrace-derivation"><strong>∂E/∂{html.escape(d.weight)} at iteration '
