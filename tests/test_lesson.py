@@ -118,7 +118,8 @@ def test_html_page_and_fragment_structure(small_trace):
     assert all(i.startswith("nntrace-") for i in re.findall(r'\bid="([^"]*)"', text))
     css = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    css = re.sub(r"@media[^{]*\{", "", css)
+    css = re.sub(r"@page\s*\{[^}]*\}", "", css)
+    css = re.sub(r"@(media|container)[^{]*\{", "", css)
     for rule in re.findall(r"([^{}]+)\{", css):
         for selector in rule.split(","):
             assert selector.strip().startswith(".nntrace-lesson"), selector

@@ -15,7 +15,8 @@ from typing import Mapping
 from xml.sax.saxutils import quoteattr
 
 from tracer.errors import TracerError
-from tracer.render.mathml import to_mathml
+from tracer.render.mathml import display_html, formula_html
+from tracer.render.mathwidth import min_text_width
 
 
 @lru_cache(maxsize=1)
@@ -31,14 +32,64 @@ def _parser():
     for name, tag, css in (("pair", "div", "nntrace-pair"), ("lang", "div", "nntrace-lang"),
                            ("figure", "figure", "nntrace-figure")):
         md.use(container_plugin, name=name, render=_container(tag, css))
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: to_mathml(tokens[idx].content))
-    md.add_render_rule("math_block", lambda self, tokens, idx, options, env:
-                       f'<div class="nntrace-math">{to_mathml(tokens[idx].content.strip(), True)}</div>\n')
+    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: formula_html(tokens[idx].content))
+    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: display_html(tokens[idx].content.strip()))
     md.add_render_rule("image", _image)
-    md.add_render_rule("table_open", lambda self, tokens, idx, options, env:
-                       '<div class="nntrace-table"><table>\n')
+    md.core.ruler.push("nntrace_cell_labels", _label_cells)
+    md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
     return md
+
+
+#: Widths (em) at which a table is shown as cards: the smallest one not below its estimated width.
+STACK_WIDTHS = (24, 28, 32, 36, 42, 48, 56, 64)
+#: A table that needs at most this many em is never turned into cards (it fits a 360 px phone).
+FITS_ANYWHERE = 20.0
+
+
+def _label_cells(state) -> None:
+    """Give each body cell its column's heading as ``data-label`` (plain text) and each table the
+    width it needs (``nntrace-stack-W``), so that in a narrower column the CSS shows the table row
+    by row as cards of labelled cells instead of letting it run past the page."""
+    labels: list[str] = []
+    widths: list[float] = []
+    column = 0
+    for i, token in enumerate(state.tokens):
+        if token.type == "table_open":
+            labels, widths, table = [], [], token
+        elif token.type in ("th_open", "td_open"):
+            inline = state.tokens[i + 1]
+            text = _plain(state.md.renderer.renderInline(inline.children or [], state.md.options, state.env))
+            if token.type == "th_open":
+                labels.append(text)
+            elif column < len(labels) and labels[column]:
+                token.attrSet("data-label", labels[column])
+            if column >= len(widths):
+                widths.append(0.0)
+            widths[column] = max(widths[column], min_text_width(text))
+            column += 1
+        elif token.type == "tr_open":
+            column = 0
+        elif token.type == "table_close":
+            table.meta = {"needs": TABLE_SCALE * sum(w + CELL_PADDING for w in widths)}
+
+
+#: The table's type size (page.css) and the horizontal padding of a cell, in em of that type.
+TABLE_SCALE = 0.92
+CELL_PADDING = 1.3
+
+
+def _plain(html_text: str) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", html_text)).split())
+
+
+def _table_open(self, tokens, idx, options, env) -> str:
+    needs = tokens[idx].meta.get("needs", 0.0)
+    stack = next((w for w in STACK_WIDTHS if w >= needs), STACK_WIDTHS[-1]) if needs > FITS_ANYWHERE else None
+    return f'<div class="nntrace-table{f" nntrace-stack-{stack}" if stack else ""}"><table>\n'
 
 
 def _container(tag: str, css: str):
@@ -89,4 +140,5 @@ def render_page(markdown: str, *, title: str, lang: str, description: str = "", 
 
     body = Markup(markdown_to_html(markdown, figures))
     return get_template("page.html.j2", templates).render(
-        title=title, description=description, lang=lang, fragment=fragment, body=body)
+        title=title, description=description, lang=lang, fragment=fragment, body=body,
+        stack_widths=STACK_WIDTHS)
