@@ -107,3 +107,16 @@ def test_step_code_names_shapes_of_every_product():
 def test_frozen_bias_has_a_gradient_but_no_update():
     ids = [s.id for s in steps(tracer.load_config({"network": {"bias": "frozen"}}))]
     assert "grad.b0" in ids and "update.b0" not in ids and "update.w0" in ids
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear"])
+def test_activation_code_computes_the_table_bit_for_bit(name):
+    from tracer.activations import ACTIVATIONS
+    from tracer.program import activation_code
+
+    forward, back = activation_code(name)
+    z = np.random.default_rng(0).normal(size=(7, 3)) * 4
+    z[0, 0] = 0.0
+    a = ACTIVATIONS[name].forward(z)
+    assert np.array_equal(np.broadcast_to(eval(forward, {"np": np, "x": z}), z.shape), a)
+    assert np.array_equal(np.broadcast_to(eval(back, {"np": np, "x": a}), a.shape), ACTIVATIONS[name].derivative(a))

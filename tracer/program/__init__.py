@@ -2,12 +2,12 @@
 
 ``steps(config)`` gives the snippets with stable ids that a lesson or notebook shows beside each
 step's numbers; ``program(config)`` strings them into a script that prints the run's numbers.
-Imports numpy-free modules only (the config), so it is cheap to load.
+It reads the config and the activation table only, so it is cheap to load.
 """
 
 from __future__ import annotations
 
-from tracer.program.steps import ACTIVATION_CODE, Step, step, steps
+from tracer.program.steps import Step, activation_code, step, steps
 from tracer.program.whole import print_every, printed_iterations, program, setup_code
 
-__all__ = ["ACTIVATION_CODE", "Step", "print_every", "printed_iterations", "program", "setup_code", "step", "steps"]
+__all__ = ["activation_code", "Step", "print_every", "printed_iterations", "program", "setup_code", "step", "steps"]

@@ -11,21 +11,33 @@ Names are the article's: ``l0`` the inputs, ``z1``/``l1`` a layer's input sum an
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
+from tracer.activations import activation
 from tracer.config import Config
 
 Stage = Literal["setup", "forward", "loss", "backward", "gradient", "update"]
 
-#: Activation → (body of ``f(x)``, body of ``f'`` written with the layer's output ``x``).
-#: Each expression performs the trainer's numpy operations (tracer/train.py FORWARD and BACK).
-ACTIVATION_CODE: dict[str, tuple[str, str]] = {
-    "sigmoid": ("1 / (1 + np.exp(-x))", "x * (1 - x)"),
-    "tanh": ("np.tanh(x)", "1 - x ** 2"),
-    "relu": ("np.maximum(x, 0)", "(x > 0) * 1.0"),
-    "linear": ("x", "np.ones_like(x)"),
-}
+def activation_code(name: str) -> tuple[str, str]:
+    """The bodies of ``f(x)`` and of ``f'`` written with the layer's output ``x``, for an activation.
+
+    Taken from ``tracer.activations``: each numpy function there documents the plain expression
+    whose operations it performs, in order (``1 / (1 + np.exp(-z))``, ``a * (1 - a)`` …).
+
+    >>> activation_code("sigmoid")
+    ('1 / (1 + np.exp(-x))', 'x * (1 - x)')
+    """
+    act = activation(name)
+    return _expression(act.forward, "z"), _expression(act.derivative, "a")
+
+
+def _expression(function, variable: str) -> str:
+    match = re.search(r"``(.+?)``", function.__doc__ or "")
+    if match is None:
+        raise ValueError(f"{function.__qualname__} does not document its expression in ``…``")
+    return re.sub(rf"\b{variable}\b", "x", match.group(1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ round-trip digits), so its output can be checked against a trace value for value
 from __future__ import annotations
 
 from tracer.config import Config
-from tracer.program.steps import ACTIVATION_CODE, steps
+from tracer.program.steps import activation_code, steps
 
 INDENT = "    "
 
@@ -79,7 +79,7 @@ def setup_code(config: Config) -> str:
 
 
 def _function(name: str) -> list[str]:
-    forward, back = ACTIVATION_CODE[name]
+    forward, back = activation_code(name)
     return [f"def {name}(x, back=False):",
             INDENT + "if back:   # the derivative, written with the layer's output x",
             INDENT * 2 + f"return {back}",
