@@ -145,7 +145,8 @@ def test_report_in_both_languages_and_formats(tmp_path, capsys):
     assert main(["diff", "--seeds", "1", "2", "--iterations", "300", "--align", "--out", str(out)]) == 1
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == sorted([f"report.{lang}.{ext}" for lang in ("zh", "en", "zh-en") for ext in ("md", "html")]
-                           + [f"figures/loss.{lang}.svg" for lang in ("zh", "en", "zh-en")])
+                           + [f"figures/loss.{lang}.svg" for lang in ("zh", "en", "zh-en")]
+                           + [".nntrace-manifest.json"])   # what nntrace wrote there (tracer.files)
     en = (out / "report.en.md").read_text()
     assert en.startswith("---\ntitle: ")
     assert "| init\\.seed | 1 | 2 |" in en

@@ -2,13 +2,16 @@
 
 Each subcommand lives in its own module with ``register(subparsers)``; heavy libraries (sympy,
 jinja2, markdown-it) are imported only inside the commands that use them, so ``nntrace trace``
-starts fast. Exit codes: 0 success, 1 unexpected failure (or "differs" for diff), 2 bad input.
+starts fast. Exit codes: 0 done; 1 a finding (``diff`` found differences, ``derive`` a
+disagreement, ``batch`` failed seeds); 2 bad input or a refusal; 130 Ctrl-C. Every failure is one
+line on stderr, never a traceback (``NNTRACE_DEBUG=1`` shows the traceback of a bug).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -24,7 +27,12 @@ class UsageError(TracerError):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit code 2 (through ``UsageError``)."""
+    """An ArgumentParser that takes no abbreviations and whose errors are one line and exit code 2
+    (through ``UsageError``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["allow_abbrev"] = False   # --iteration must never be taken as --iterations
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D102 - argparse's hook
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -48,7 +56,7 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one ``nntrace`` command; return its exit code."""
+    """Run one ``nntrace`` command; return its exit code (0, 1, 2 or 130)."""
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -57,15 +65,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return int(args.func(args) or 0)
     except TracerError as exc:
-        print(f"nntrace: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        print("nntrace: interrupted", file=sys.stderr)
-        return 130
+        return _fail("interrupted", 130)
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except (MemoryError, RecursionError) as exc:
+        return _fail(f"the input is too large or too deeply nested to process ({type(exc).__name__}); "
+                     "give a smaller one", 2)
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}{f': {exc.filename!r}' if exc.filename else ''}", 2)
+    except Exception as exc:  # a bug: still one line (the traceback with NNTRACE_DEBUG=1)
+        if os.environ.get("NNTRACE_DEBUG"):
+            raise
+        return _fail(f"internal error ({type(exc).__name__}: {_one_line(str(exc))}); please report it "
+                     "with the command that caused it (NNTRACE_DEBUG=1 shows the traceback)", 1)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
+
+
+def _fail(message: str, code: int) -> int:
+    try:
+        print(f"nntrace: error: {_one_line(message)}" if code != 130 else "nntrace: interrupted", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+    return code
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the exit flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def console() -> None:
     """Entry point of the ``nntrace`` console script."""
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(code)

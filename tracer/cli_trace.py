@@ -99,8 +99,12 @@ def register(sub) -> None:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tracer.files import check_file_target
     from tracer.train import run
 
+    check_file_target(Path(args.output))   # refuse a folder, FIFO, device or symlink before training
     config = config_from_args(args)
     update, close = progress_bar(config.train.iterations, seconds=expected_seconds(config))
     try:

@@ -1,7 +1,8 @@
 """The exception hierarchy: every error a user can cause is a ``TracerError``.
 
-The command line turns any ``TracerError`` into one line on stderr and exit code 2;
-anything else is a bug (exit code 1).
+The command line turns any ``TracerError`` into one line on stderr and exit code 2 (bad input or a
+refusal). Exit code 1 is kept for findings (``diff`` found differences, ``derive`` found a
+disagreement, ``batch`` had failed seeds) and 130 for Ctrl-C; a bug prints one line too.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 class TracerError(Exception):
     """Base class of the errors a user can fix (bad config, data, options or files)."""
+
+    exit_code = 2
+    """The command line's exit code for this error: 2 for bad input or a refusal."""
 
 
 class ConfigError(TracerError):
@@ -33,3 +37,17 @@ class TraceFileError(TracerError):
 
 class DerivationError(TracerError):
     """A symbolic derivation disagrees with the recorded numbers, or a weight name is invalid."""
+
+
+class InputError(TracerError):
+    """A file the user named cannot be read safely (missing, not a regular file, too large)."""
+
+
+class OutputError(TracerError):
+    """An output path cannot be written safely (a FIFO, device, symlink, folder in the way, full disk)."""
+
+
+class Disagreement(DerivationError):
+    """A finding rather than bad input: the derived value, numpy and finite differences disagree."""
+
+    exit_code = 1

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 
 from tracer.config import Config, load_config
 from tracer.errors import ConfigError, DataError, TraceFileError
+from tracer.files import write_file
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest"
@@ -83,7 +83,7 @@ class Trace:
             "versions": self.versions,
         }
         entries[MANIFEST] = np.frombuffer(json.dumps(manifest, sort_keys=True).encode(), dtype=np.uint8)
-        atomic_write(Path(path), lambda fh: np.savez(fh, **entries))
+        write_file(Path(path), lambda fh: np.savez(fh, **entries))
 
     # rich display in Jupyter (tracer/display.py, imported only when a notebook asks)
     def _repr_html_(self) -> str:
@@ -103,16 +103,9 @@ class Trace:
 
 
 def atomic_write(path: Path, write) -> None:
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """Call ``write(binary_file)`` on a temporary file beside ``path``, then rename it over ``path``
+    (kept for callers of earlier versions; ``tracer.files.write_file`` does the work)."""
+    write_file(path, write)
 
 
 def _next_of(name: str) -> str | None:

@@ -39,6 +39,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from tracer.render.numbers import check_digits
 
     check_digits(args.digits)
+
+    from pathlib import Path
+
+    from tracer.files import check_dir_target
+
+    check_dir_target(Path(args.out))   # a file or FIFO named by --out is refused before any work
     seeds = parse_seeds(args.seeds, force=args.force)
     if args.seed is not None:
         raise TracerError("batch takes its seeds from --seeds; remove --seed")
@@ -61,6 +67,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     for r in failed:
         print(f"seed {r.seed} failed: {r.error}", file=sys.stderr)
     learned = sum(bool(r.learned) for r in results)
-    print(f"wrote {len(results)} seed folders and the index to {args.out}: "
+    print(f"wrote {len(results)} seed folders and the index to {str(Path(args.out).resolve())!r}: "
           f"{learned} learned the task, {len(failed)} failed")
     return 1 if failed else 0

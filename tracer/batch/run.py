@@ -89,9 +89,10 @@ def render_seed(job: Job, seed: int) -> SeedResult:
 
 def _publish(root: Path, name: str, docs, prefix: str = "") -> list[str]:
     """Write ``docs`` into a hidden folder beside ``root/name``, then swap it into place."""
+    from tracer.files import make_dirs
     from tracer.lesson.write import write_documents
 
-    root.mkdir(parents=True, exist_ok=True)
+    make_dirs(root)
     partial = root / f".{name}.partial-{os.getpid()}"
     final = root / name
     try:
@@ -121,6 +122,13 @@ def _warm_up(job: Job) -> None:
                   digits=job.digits, templates=job.templates)
 
 
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and prints the one line."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _worker(args) -> SeedResult:
     job, seed = args
     return render_seed(job, seed)
@@ -148,7 +156,7 @@ def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
     ctx = multiprocessing.get_context(method)
-    with ctx.Pool(jobs) as pool:
+    with ctx.Pool(jobs, initializer=_ignore_interrupts) as pool:
         try:
             for result in pool.imap_unordered(_worker, [(job, s) for s in seeds]):
                 results.append(result)

@@ -61,6 +61,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         value = getattr(args, flag)
         if not value >= 0:
             raise TracerError(f"--{flag} {value!r} must be a number ≥ 0")
+    if args.out is not None:
+        from pathlib import Path
+
+        from tracer.files import check_dir_target
+
+        check_dir_target(Path(args.out))
     a, b = load_pair(args)
     result = diff(a, b, atol=args.atol, rtol=args.rtol, align_units=args.align)
     if args.out is not None:

@@ -35,6 +35,12 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     from tracer.render.numbers import check_digits
 
     check_digits(args.digits)
+
+    from pathlib import Path
+
+    from tracer.files import check_dir_target
+
+    check_dir_target(Path(args.out))   # refuse a file, FIFO or symlink before tracing
     langs = parse_langs(args.lang, args.templates)
     formats = parse_formats(args.format)
     overrides = [f for f in ("config", "seed", "lr", "iterations", "layers", "activation", "data", "record")
@@ -48,5 +54,5 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         config = config_from_args(args)
     written = lesson(config, trace_path=args.trace, out=args.out, langs=langs, formats=formats,
                      fragment=args.fragment, digits=args.digits, templates=args.templates)
-    print(f"wrote {len(written)} files to {args.out}")
+    print(f"wrote {len(written)} files to {str(Path(args.out).resolve())!r}")
     return 0

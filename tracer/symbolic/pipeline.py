@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from tracer.config import Config, load_config
-from tracer.errors import DerivationError
+from tracer.errors import DerivationError, Disagreement
 from tracer.symbolic import cache
 from tracer.symbolic.chain import E, Architecture, leaf
 from tracer.symbolic.model import Derivation, Factor
@@ -72,7 +72,7 @@ def derive_element(arch: Architecture, trace: Trace, arrays: dict, parameter: st
     name = element_name(parameter, index)
     agree = relative(value, numpy_value, scale) <= DERIVED_TOL and fd_kind is not None
     if not agree:
-        raise DerivationError(
+        raise Disagreement(
             f"the derivation of ∂E/∂{name} disagrees at iteration {iteration}: derived {value!r}, "
             f"numpy {numpy_value!r}, finite difference {fd!r}; this is a bug, please report it with the config"
         )
@@ -106,7 +106,7 @@ def _proof(arch: Architecture, parameter: str, index: tuple[int, ...], name: str
         return None
     if name not in arch.proofs:
         if not prove(arch.network, arch.chains[parameter], index):
-            raise DerivationError(f"the chain-rule product for ∂E/∂{name} does not simplify to sympy's "
+            raise Disagreement(f"the chain-rule product for ∂E/∂{name} does not simplify to sympy's "
                                   "derivative of E; this is a bug, please report it with the config")
         arch.proofs[name] = True
         cache.save(arch)
