@@ -133,15 +133,22 @@ def cmd_show(args: argparse.Namespace) -> int:
             with np.printoptions(precision=17, suppress=False, linewidth=120):
                 print(f"{args.tensor} at iteration {iteration}, shape {list(value.shape)}:\n{value!r}")
         return 0
-    print(summary(trace))
+    print(terminal_text(summary(trace)))
     return 0
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with control characters (other than newline) shown as escapes such as ``\\x1b``, so
+    strings from a file cannot move the cursor, retitle the terminal or clear the screen."""
+    return "".join(c if c == "\n" or (c.isprintable() and c not in "\x7f") else repr(c)[1:-1] for c in text)
 
 
 def summary(trace) -> str:
     """A human-readable summary of a trace: config, iterations, tensors, loss per iteration."""
     cfg = trace.config
     net = cfg.network
-    lines = [
+    lines = [f"title       {cfg.title}"] if cfg.title is not None else []
+    lines += [
         f"network     layers {list(net.layers)}, activation {', '.join(net.activation)}, bias {net.bias}, "
         f"loss {net.loss} ({net.reduction})",
         f"data        {cfg.data.name}: {len(cfg.data.inputs)} samples",

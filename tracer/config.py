@@ -1,5 +1,10 @@
 """Configuration: TOML files or dicts, validated and resolved into a frozen ``Config``.
 
+Types and ranges come from the declared schema (``tracer.schema.ConfigFile``), which also checks
+the config a trace carries; the cross-field rules (data against layers, column names, sizes) run
+once the data are read. A config's files (``data.csv``, ``init.weights``) are read relative to the
+config, only if they are regular files under a size limit; a trace's config may name no file.
+
 A resolved config is self-contained: its ``as_dict()`` inlines the data and any explicit
 initial weights, so ``load_config(config.as_dict())`` gives the same config back. That dict
 is what a trace file stores in its manifest.
@@ -9,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,23 +21,14 @@ from typing import Any, Literal, Mapping
 
 import numpy as np
 
+from tracer import schema
 from tracer.data import PRESETS, as_table, read_csv
 from tracer.errors import ConfigError, DataError
+from tracer.files import read_input
+from tracer.schema import ACTIVATIONS, BIASES, LOSSES, REDUCTIONS, SECTIONS, TOP_LEVEL  # noqa: F401 (re-exported)
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-BIASES = ("none", "trainable", "frozen")
-LOSSES = ("half_sse", "bce")
-REDUCTIONS = ("sum", "mean")
-
-#: Allowed keys per section; anything else is an error that names the key.
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "network": ("layers", "activation", "bias", "loss", "reduction"),
-    "data": ("preset", "inputs", "targets", "csv", "name", "columns"),
-    "init": ("seed", "weights", "values"),
-    "train": ("lr", "iterations"),
-    "record": ("iterations",),
-}
-TOP_LEVEL = ("title", *SECTIONS)
+MAX_CONFIG_BYTES = 16 << 20
+MAX_WEIGHTS_BYTES = 256 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +140,7 @@ class Config:
 
 
 def load_config(source: str | Path | Mapping[str, Any] | Config | None = None,
-                overrides: Mapping[str, Any] | None = None) -> Config:
+                overrides: Mapping[str, Any] | None = None, *, self_contained: bool = False) -> Config:
     """Read, validate and resolve a configuration.
 
     Parameters
@@ -157,6 +152,9 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None,
         Dotted keys applied on top, as the command-line flags do: ``{"init.seed": 2,
         "train.lr": 0.5, "network.layers": [2, 3, 1], "data.preset": "xor"}``. Setting any
         ``data.*`` key replaces the whole data section.
+    self_contained
+        Refuse keys that name files (``data.csv``, ``init.weights``): a trace's config carries
+        its numbers and never makes nntrace open a path.
 
     Raises
     ------
@@ -174,17 +172,7 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None,
     elif isinstance(source, Mapping):
         raw = copy.deepcopy(dict(source))
     else:
-        path = Path(source)
-        base = path.parent
-        try:
-            with path.open("rb") as fh:
-                raw = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError(f"config file {str(path)!r} does not exist: check the path") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file {str(path)!r}: {exc}") from None
+        raw, base = _read_toml(source)
     for key, value in (overrides or {}).items():
         section, _, name = key.partition(".")
         if section == "data":
@@ -198,7 +186,28 @@ def load_config(source: str | Path | Mapping[str, Any] | Config | None = None,
             raw[section] = value
     if overrides and "init.seed" in overrides:
         _check_seed_override(raw)
-    return _resolve(raw, base)
+    checked = schema.convert_config(raw)
+    if self_contained and (checked.data.csv is not None or checked.init.weights is not None):
+        raise ConfigError("a trace's config must carry its data and weights, not name files "
+                          "(data.csv / init.weights): the trace is tampered or foreign")
+    return _resolve(checked, raw, base)
+
+
+def _read_toml(source: str | Path) -> tuple[dict[str, Any], Path]:
+    path = Path(source)
+    data = read_input(source, "config file", MAX_CONFIG_BYTES, ConfigError)
+    if data.lstrip().startswith(b"PK\x03\x04") or data.startswith(b"PK\x03\x04"):
+        raise ConfigError(f"{str(path)!r} is a trace file (.npz), not a config; use it as TRACE or --trace")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text), path.parent
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {str(path)!r} is nested too deeply to be a config") from None
 
 
 def _check_seed_override(raw: dict[str, Any]) -> None:
@@ -210,173 +219,109 @@ def _check_seed_override(raw: dict[str, Any]) -> None:
         )
 
 
-def _resolve(raw: dict[str, Any], base: Path) -> Config:
-    _check_keys(raw, TOP_LEVEL, "the top level")
-    sections = {}
-    for name, allowed in SECTIONS.items():
-        value = raw.get(name, {})
-        if not isinstance(value, dict):
-            raise ConfigError(f"[{name}] must be a table of keys, not {value!r}")
-        _check_keys(value, allowed, f"[{name}]")
-        sections[name] = value
-    title = raw.get("title")
-    if title is not None and not isinstance(title, str):
-        raise ConfigError(f"title must be a string, not {title!r}")
-
-    net = sections["network"]
-    data_raw = sections["data"]
-    n_out_hint = _int_list(net["layers"], "network.layers")[-1] if "layers" in net else 1
-    inputs, targets, name, columns = _data(data_raw, n_out_hint, base)
-    if "layers" in net:
-        layers = tuple(_int_list(net["layers"], "network.layers"))
-    else:
-        layers = (inputs.shape[1], 4, targets.shape[1])
+def _resolve(cf: schema.ConfigFile, raw: dict[str, Any], base: Path) -> Config:
+    net = cf.network
+    n_out_hint = net.layers[-1] if net.layers is not None else 1
+    inputs, targets, name, columns = _data(cf.data, n_out_hint, base)
+    layers = tuple(net.layers) if net.layers is not None else (inputs.shape[1], 4, targets.shape[1])
     network = _network(net, layers)
-    _check_data_fits(network, inputs, targets, name)
+    schema.check_network_data(layers, len(inputs), inputs.shape[1], targets.shape[1], columns, name)
+    if network.loss == "bce" and ((targets < 0) | (targets > 1)).any():
+        bad = float(targets[(targets < 0) | (targets > 1)][0])
+        raise DataError(f"loss 'bce' needs targets in [0, 1], but the data {name!r} holds {bad!r}; "
+                        "rescale the targets or use loss \"half_sse\"")
     data = Data(_tuples(inputs), _tuples(targets), name, columns)
-    init = _init(sections["init"], network, base)
-    train = _train(sections["train"])
-    record = sections["record"].get("iterations")
-    if isinstance(record, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in record):
+    init = _init(cf.init, network, base)
+    record = cf.record.iterations
+    if isinstance(record, list):
         record = ",".join(str(i) for i in record)
-    if record is not None and not isinstance(record, str):
-        raise ConfigError(f"record.iterations must be a spec string such as \"0,1,2,last\", not {record!r}")
-    return Config(network, data, init, train, record, title)
+    return Config(network, data, init, Train(cf.train.lr, cf.train.iterations), record, cf.title)
 
 
-def _check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(f"unknown key {key!r} in {where}; allowed keys: {', '.join(allowed)}")
-
-
-def _int_list(value: Any, what: str) -> list[int]:
-    if (not isinstance(value, list) or len(value) < 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
-        raise ConfigError(f"{what} must be a list of at least two positive integers such as [3, 4, 1], not {value!r}")
-    return value
-
-
-def _choice(table: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: str, where: str) -> str:
-    value = table.get(key, default)
-    if value not in allowed:
-        raise ConfigError(f"{where}.{key} = {value!r} is not allowed; choose one of: {', '.join(allowed)}")
-    return value
-
-
-def _network(net: Mapping[str, Any], layers: tuple[int, ...]) -> Network:
-    act = net.get("activation", "sigmoid")
+def _network(net: schema.NetworkSection, layers: tuple[int, ...]) -> Network:
+    act = net.activation
     depth = len(layers) - 1
     if isinstance(act, str):
         act = [act] * depth
-    if not isinstance(act, list) or len(act) != depth:
+    if len(act) != depth:
         raise ConfigError(
             f"network.activation must be one name or a list of {depth} names (one per weight layer), not {act!r}"
         )
-    for a in act:
-        if a not in ACTIVATIONS:
-            raise ConfigError(f"network.activation {a!r} is not known; choose from: {', '.join(ACTIVATIONS)}")
-    loss = _choice(net, "loss", LOSSES, "half_sse", "network")
-    if loss == "bce" and act[-1] != "sigmoid":
+    if net.loss == "bce" and act[-1] != "sigmoid":
         raise ConfigError(
             f"loss 'bce' needs a sigmoid output layer, but the last activation is {act[-1]!r}; "
             "set the last network.activation to \"sigmoid\""
         )
-    return Network(
-        layers=layers,
-        activation=tuple(act),
-        bias=_choice(net, "bias", BIASES, "none", "network"),
-        loss=loss,
-        reduction=_choice(net, "reduction", REDUCTIONS, "sum", "network"),
-    )
+    return Network(layers=layers, activation=tuple(act), bias=net.bias, loss=net.loss, reduction=net.reduction)
 
 
-def _data(raw: Mapping[str, Any], n_out: int, base: Path):
-    given = [k for k in ("preset", "inputs", "csv") if k in raw]
-    if "targets" in raw and "inputs" not in raw:
+def _data(raw: schema.DataSection, n_out: int, base: Path):
+    given = [k for k in ("preset", "inputs", "csv") if getattr(raw, k) is not None]
+    if raw.targets is not None and raw.inputs is None:
         raise ConfigError("data.targets needs data.inputs beside it")
     if len(given) > 1:
         raise ConfigError(f"[data] gives {' and '.join(given)}: give only one of preset, inputs + targets, csv")
-    columns = raw.get("columns")
-    if "csv" in raw:
-        if not isinstance(raw["csv"], str):
-            raise ConfigError(f"data.csv must be a file path, not {raw['csv']!r}")
-        path = base / raw["csv"]
+    columns = tuple(raw.columns) if raw.columns is not None else None
+    if raw.csv is not None:
+        if raw.csv == "-":
+            raise ConfigError("data.csv '-' would be standard input; give the path of a CSV file")
+        path = base / raw.csv
         inputs, targets, header = read_csv(path, n_out)
-        return inputs, targets, raw.get("name", path.name), header
-    if "inputs" in raw:
-        if "targets" not in raw:
+        return inputs, targets, raw.name if raw.name is not None else path.name, columns or header
+    if raw.inputs is not None:
+        if raw.targets is None:
             raise ConfigError("data.inputs needs data.targets beside it (one row of targets per sample)")
-        inputs = as_table(raw["inputs"], "data.inputs")
-        targets = as_table(raw["targets"], "data.targets")
+        inputs = as_table(raw.inputs, "data.inputs")
+        targets = as_table(raw.targets, "data.targets")
         if len(inputs) != len(targets):
             raise DataError(f"data.inputs has {len(inputs)} rows but data.targets has {len(targets)}: give one target row per sample")
-        name = raw.get("name", "inline")
+        name = raw.name if raw.name is not None else "inline"
     else:
-        preset = raw.get("preset", "seed")
+        preset = raw.preset if raw.preset is not None else "seed"
         if preset not in PRESETS:
             raise ConfigError(f"data.preset {preset!r} is not known; choose from: {', '.join(PRESETS)} (or give a CSV file)")
         inputs, targets = (np.array(t, dtype=np.float64) for t in PRESETS[preset])
-        name = preset
-    if not isinstance(name, str):
-        raise ConfigError(f"data.name must be a string, not {name!r}")
-    if columns is not None and (not isinstance(columns, list) or not all(isinstance(c, str) for c in columns)):
-        raise ConfigError(f"data.columns must be a list of strings, not {columns!r}")
-    return inputs, targets, name, tuple(columns) if columns is not None else None
+        name = raw.name if raw.name is not None else preset
+    return inputs, targets, name, columns
 
 
-def _check_data_fits(network: Network, inputs: np.ndarray, targets: np.ndarray, name: str) -> None:
-    layers = network.layers
-    if inputs.shape[1] != layers[0]:
-        raise ConfigError(
-            f"network.layers[0] is {layers[0]} but the data {name!r} has {inputs.shape[1]} input columns; "
-            f"set network.layers to start with {inputs.shape[1]}"
-        )
-    if targets.shape[1] != layers[-1]:
-        raise ConfigError(
-            f"network.layers[-1] is {layers[-1]} but the data {name!r} has {targets.shape[1]} target columns; "
-            f"set network.layers to end with {targets.shape[1]}"
-        )
-    if network.loss == "bce" and ((targets < 0) | (targets > 1)).any():
-        bad = float(targets[(targets < 0) | (targets > 1)][0])
-        raise DataError(f"loss 'bce' needs targets in [0, 1], but the data {name!r} holds {bad!r}; rescale the targets or use loss \"half_sse\"")
-
-
-def _init(raw: Mapping[str, Any], network: Network, base: Path) -> Init:
-    seed = raw.get("seed", 1)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ConfigError(f"init.seed must be an integer from 0 to 2**32 - 1, not {seed!r}")
-    if "weights" in raw and "values" in raw:
+def _init(raw: schema.InitSection, network: Network, base: Path) -> Init:
+    if raw.weights is not None and raw.values is not None:
         raise ConfigError("[init] gives both weights (a file) and values: give only one")
-    values = raw.get("values")
-    if "weights" in raw:
-        values = _read_weights(raw["weights"], base)
+    values: Mapping[str, Any] | None = raw.values
+    if raw.weights is not None:
+        values = _read_weights(raw.weights, base)
     if values is None:
-        return Init(seed)
-    if not isinstance(values, Mapping):
-        raise ConfigError(f"init.values must be a table of w0, w1, … (and b0, … with biases), not {values!r}")
-    return Init(seed, _check_values(values, network))
+        return Init(raw.seed)
+    return Init(raw.seed, _check_values(values, network))
 
 
-def _read_weights(path_value: Any, base: Path) -> dict[str, Any]:
-    if not isinstance(path_value, str):
-        raise ConfigError(f"init.weights must be the path of a .npz or .json file, not {path_value!r}")
+def _read_weights(path_value: str, base: Path) -> dict[str, Any]:
+    if path_value == "-":
+        raise ConfigError("init.weights '-' would be standard input; give the path of a .npz or .json file")
     path = base / path_value
+    if path.suffix not in (".npz", ".json"):
+        raise ConfigError(f"init.weights {path_value!r} must end in .npz or .json")
+    data = read_input(path, "init.weights file", MAX_WEIGHTS_BYTES, ConfigError)
     try:
         if path.suffix == ".json":
-            values = json.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as npz:
-                values = {k: npz[k].tolist() for k in npz.files}
+            values = json.loads(data.decode("utf-8"))
         else:
-            raise ConfigError(f"init.weights {path_value!r} must end in .npz or .json")
-    except FileNotFoundError:
-        raise ConfigError(f"init.weights file {str(path)!r} does not exist: check the path") from None
-    except (OSError, ValueError, EOFError) as exc:
-        raise ConfigError(f"cannot read init.weights file {str(path)!r}: {exc}") from None
+            from tracer.npzread import read_npz
+
+            values = {k: v.tolist() for k, v in read_npz(data, f"init.weights file {str(path)!r}", ConfigError).items()}
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"cannot read init.weights file {str(path)!r}: {_one_line(exc)}") from None
     if not isinstance(values, dict):
         raise ConfigError(f"init.weights file {str(path)!r} must hold an object of w0, w1, …")
-    return values
+    try:
+        return schema.msgspec.convert(values, dict[str, schema.Table])
+    except schema.msgspec.ValidationError as exc:
+        raise ConfigError(f"init.weights file {str(path)!r} must hold lists of numbers: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def _check_values(values: Mapping[str, Any], network: Network) -> dict[str, Any]:
@@ -404,16 +349,6 @@ def _check_values(values: Mapping[str, Any], network: Network) -> dict[str, Any]
             raise ConfigError(f"init.values {key!r} holds a value that is not finite")
         out[key] = arr.tolist()
     return out
-
-
-def _train(raw: Mapping[str, Any]) -> Train:
-    lr = raw.get("lr", 0.1)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
-        raise ConfigError(f"train.lr must be a finite number above 0 such as 0.1, not {lr!r}")
-    iterations = raw.get("iterations", 60000)
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
-        raise ConfigError(f"train.iterations must be an integer of at least 1, not {iterations!r}")
-    return Train(float(lr), iterations)
 
 
 def _preset(name: str) -> Data:

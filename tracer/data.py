@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from tracer.errors import DataError
+from tracer.files import read_input
+
+MAX_CSV_BYTES = 64 << 20
 
 #: Built-in data sets: name -> (inputs, targets). ``seed`` is the article's five samples.
 PRESETS: dict[str, tuple[list[list[float]], list[list[float]]]] = {
@@ -55,13 +58,13 @@ def read_csv(path: str | Path, n_out: int) -> tuple[np.ndarray, np.ndarray, tupl
     Returns ``(inputs, targets, column_names_or_None)``.
     """
     path = Path(path)
+    data = read_input(path, "CSV file", MAX_CSV_BYTES, DataError)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"CSV file {str(path)!r} does not exist: check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read CSV file {str(path)!r}: {exc}") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"CSV file {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    delimiter = _delimiter(text, path)
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(cell.strip() for cell in row)]
     if not rows:
         raise DataError(f"CSV file {str(path)!r} is empty: it needs one row per sample")
     header = None
@@ -91,6 +94,25 @@ def read_csv(path: str | Path, n_out: int) -> tuple[np.ndarray, np.ndarray, tupl
         )
     table = np.array(values, dtype=np.float64)
     return table[:, :-n_out], table[:, -n_out:], header
+
+
+def _delimiter(text: str, path: Path) -> str:
+    """``,`` normally; ``;``, tab or ``|`` when every line of the file splits on it into the same
+    number of cells and a comma does not (a CSV saved with another separator)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if not lines or all("," in line for line in lines):
+        return ","
+    for candidate in (";", "\t", "|"):
+        counts = {line.count(candidate) for line in lines}
+        if len(counts) == 1 and counts.pop() > 0:
+            return candidate
+    others = sorted({c for c in ";\t| " if any(c in line for line in lines)})
+    if others and not any("," in line for line in lines):
+        names = {";": "semicolons", "\t": "tabs", "|": "vertical bars", " ": "spaces"}
+        raise DataError(f"CSV file {str(path)!r} has no commas, and its lines do not split evenly on "
+                        f"semicolons, tabs or vertical bars; it seems to use {' or '.join(names[c] for c in others)}: "
+                        "save it with commas")
+    return ","
 
 
 def _parses(cell: str) -> bool:

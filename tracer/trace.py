@@ -1,13 +1,14 @@
 """The ``Trace``: recorded tensors of one training run, and its ``.npz`` file format.
 
-A trace file is a plain (uncompressed) ``.npz`` archive, always read with
-``allow_pickle=False``. It holds one entry per stored array and a ``manifest`` entry: UTF-8 JSON
+A trace file is a plain (uncompressed) ``.npz`` archive, read by ``tracer.npzread`` (sizes checked
+before allocation, never unpickled). It holds one entry per stored array and a ``manifest`` entry: UTF-8 JSON
 in a uint8 array, with the schema version, the resolved config, the recorded iterations, and per
 tensor its shape, dtype, storage and sha256. Nothing is stored twice: ``l0`` (the inputs, the
 same at every step) is stored once, and ``wk_next`` / ``bk_next`` rows are stored only where
 iteration j + 1 is not itself recorded (otherwise they equal ``wk`` / ``bk`` of the next row).
 
-This module reads and writes data; it never trains (it imports only the config and errors).
+This module reads and writes data; it never trains (it imports the config, the schema, errors and
+the file helpers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +24,17 @@ from typing import Any
 
 import numpy as np
 
+import msgspec
+
+from tracer import schema
 from tracer.config import Config, load_config
 from tracer.errors import ConfigError, DataError, TraceFileError
-from tracer.files import write_file
+from tracer.files import describe, write_file
+from tracer.npzread import NpzError, member_names, open_zip, read_member
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest"
+MAX_MANIFEST_BYTES = 256 << 20
 
 
 @dataclass
@@ -140,84 +147,100 @@ def _pack(trace: Trace) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
 
 
 def load_trace(path: str | Path) -> Trace:
-    """Read a trace file, checking its schema, shapes, dtypes and checksums.
+    """Read a trace file, checking its manifest, shapes, dtypes and checksums before trusting it.
 
-    Raises ``TraceFileError`` naming the file and the problem; object arrays are refused, never
-    unpickled.
+    1. open the path only if it is a regular file (never a FIFO or device);
+    2. decode the manifest against the declared schema (``tracer.schema.Manifest``);
+    3. check the cross-field rules (iterations, shapes against the layers, sizes against limits);
+    4. read each array, refusing any whose header disagrees, then check its sha256.
+
+    A trace is self-contained: its config may name no file, and loading never opens one. Raises
+    ``TraceFileError`` naming the file and the problem; object arrays are never unpickled.
     """
-    path = Path(path)
     where = str(path)
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise TraceFileError(f"trace file {where!r} does not exist: check the path, or make one with `nntrace trace`") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise TraceFileError(f"{where!r} is not a trace file (.npz) or it is truncated: {exc}") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise TraceFileError(f"{where!r} is a single .npy array, not a trace file (.npz); make one with `nntrace trace`")
-    with npz:
+    fd = _open_regular(where)
+    with os.fdopen(fd, "rb") as fh:
+        magic = fh.read(8)
+        if not magic.startswith(b"PK"):
+            raise TraceFileError(_not_a_trace(where, magic, fh))
+        fh.seek(0)
         try:
-            return _unpack(npz, where)
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-            if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
-                raise TraceFileError(f"{where!r} holds object arrays, which are never unpickled: it is not a trace file") from None
+            with open_zip(fh) as zf:
+                return _unpack(zf, where)
+        except NpzError as exc:
+            raise TraceFileError(f"{where!r} is not a trace file or it is damaged: {exc}") from None
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
             raise TraceFileError(f"{where!r} is damaged or truncated: {exc}") from None
 
 
-def _unpack(npz, where: str) -> Trace:
-    if MANIFEST not in npz.files:
+def _open_regular(where: str) -> int:
+    if "\0" in where or where == "-":
+        raise TraceFileError(f"trace path {where!r} is not a file path; give the path of a .npz trace")
+    try:
+        fd = os.open(where, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise TraceFileError(f"trace file {where!r} does not exist: check the path, or make one with `nntrace trace`") from None
+    except OSError as exc:
+        raise TraceFileError(f"cannot read trace file {where!r}: {exc.strerror or exc}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise TraceFileError(f"{where!r} is {describe(mode)}, not a trace file; give the path of a .npz trace")
+    return fd
+
+
+def _not_a_trace(where: str, magic: bytes, fh) -> str:
+    if magic.startswith(b"\x93NUMPY"):
+        return f"{where!r} is a single .npy array, not a trace file (.npz); make one with `nntrace trace`"
+    head = magic + fh.read(4096)
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and ("[" in text or "=" in text) and "\0" not in text:
+        return (f"{where!r} looks like a config file (TOML), not a trace; give it with --config, "
+                "or make a trace with `nntrace trace --config FILE -o TRACE.npz`")
+    return f"{where!r} is not a trace file (.npz) or it is truncated; make one with `nntrace trace`"
+
+
+def _unpack(zf, where: str) -> Trace:
+    names = member_names(zf)
+    if MANIFEST not in names:
         raise TraceFileError(f"{where!r} has no manifest: it is an .npz file but not a trace (make one with `nntrace trace`)")
-    raw = npz[MANIFEST]
-    if not isinstance(raw, np.ndarray) or raw.dtype != np.uint8:
+    raw = read_member(zf, MANIFEST, MAX_MANIFEST_BYTES)
+    if raw.dtype != np.uint8 or raw.ndim != 1:
         raise TraceFileError(f"{where!r} has a manifest that is not JSON bytes: it is not a trace file")
+    manifest = schema.decode_manifest(raw.tobytes(), where)
     try:
-        manifest = json.loads(raw.tobytes().decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TraceFileError(f"{where!r} has an unreadable manifest: {exc}") from None
-    schema = manifest.get("schema") if isinstance(manifest, dict) else None
-    if schema != SCHEMA_VERSION:
-        raise TraceFileError(
-            f"{where!r} has trace schema {schema!r} but this nntrace reads schema {SCHEMA_VERSION}; "
-            "re-create it with `nntrace trace`"
-        )
-    try:
-        config = load_config(manifest["config"])
-        its = np.array(manifest["recorded_iterations"], dtype=np.int64)
-        tensors = manifest["tensors"]
-        names = manifest["names"]
-        if sorted(names) != sorted(tensors):
-            raise ValueError("names and tensors disagree")
-    except (ConfigError, DataError, KeyError, TypeError, ValueError) as exc:
-        raise TraceFileError(f"{where!r} has an invalid manifest: {exc}") from None
+        config = load_config(msgspec.to_builtins(manifest.config), self_contained=True)
+    except (ConfigError, DataError) as exc:
+        raise TraceFileError(f"{where!r} has an invalid config in its manifest: {exc}") from None
+    net = config.network
+    shapes = schema.stored_shapes(manifest, net.layers, net.bias != "none", len(config.data.inputs),
+                                  config.train.iterations, repr(where))
+    if set(names) != {MANIFEST, *manifest.names}:
+        raise TraceFileError(f"{where!r}: its arrays and its manifest's tensors disagree")
+    its = np.array(manifest.recorded_iterations, dtype=np.int64)
     follows = np.zeros(len(its), dtype=bool)
     follows[:-1] = its[1:] == its[:-1] + 1
     arrays: dict[str, np.ndarray] = {}
-    for name in names:
-        info = tensors[name]
-        stored = npz[name]
-        if not isinstance(stored, np.ndarray):
-            raise TraceFileError(f"{where!r}: entry {name!r} is not an array: it is not a trace file")
-        if stored.dtype.kind not in "fiu" or str(stored.dtype) != info["dtype"]:
-            raise TraceFileError(f"{where!r}: tensor {name!r} has dtype {stored.dtype}, expected {info['dtype']}")
-        if hashlib.sha256(np.ascontiguousarray(stored).tobytes()).hexdigest() != info["sha256"]:
+    for name in manifest.names:
+        info = manifest.tensors[name]
+        stored = read_member(zf, name, schema.MAX_TENSOR_BYTES, shapes[name], info.dtype)
+        if hashlib.sha256(stored.data if stored.flags.c_contiguous else stored.tobytes()).hexdigest() != info.sha256:
             raise TraceFileError(f"{where!r}: tensor {name!r} fails its sha256 check: the file is corrupt")
-        shape = tuple(info["shape"])
-        storage = info["storage"]
-        if storage == "constant":
+        shape = tuple(info.shape)
+        if info.storage == "constant":
             full = np.broadcast_to(stored, (len(its), *stored.shape))
-        elif storage == "stacked":
+        elif info.storage == "stacked":
             full = stored
-        elif storage.startswith("next_of:") and storage[8:] in arrays:
-            full = np.empty((len(its), *shape), dtype=stored.dtype)
-            full[follows] = arrays[storage[8:]][1:][follows[:-1]]
-            full[~follows] = stored
         else:
-            raise TraceFileError(f"{where!r}: tensor {name!r} has unknown storage {storage!r}")
-        if full.shape != (len(its), *shape):
-            raise TraceFileError(f"{where!r}: tensor {name!r} has shape {full.shape[1:]}, expected {shape}")
+            full = np.empty((len(its), *shape), dtype=stored.dtype)
+            full[follows] = arrays[info.storage[8:]][1:][follows[:-1]]
+            full[~follows] = stored
         full.flags.writeable = False   # a trace is a record
         arrays[name] = full
-    return Trace(config, its, arrays, dict(manifest.get("versions", {})))
+    return Trace(config, its, arrays, dict(manifest.versions))
 
 
 def _summary(its: np.ndarray) -> str:
