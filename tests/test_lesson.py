@@ -96,7 +96,7 @@ def test_every_language_has_the_same_sections_and_variables():
     assert {"zh", "en"} <= set(codes)
     shapes = {code: _prose_shape(code) for code in codes}
     first = shapes[codes[0]]
-    assert "section_chain" in first[0] and "lead" in first[0]
+    assert "chain_intro" in first[0] and "lead" in first[0]
     for code, shape in shapes.items():
         assert shape == first, f"prose/{code}.md.j2 differs from prose/{codes[0]}.md.j2"
 
@@ -157,7 +157,7 @@ def test_deeper_network_with_biases_tanh_and_bce_renders(deep_trace):
     en = docs["lesson.en.md"].decode()
     for k in (1, 2, 3):
         assert f"`l{k}_delta`" in en
-    assert "#### `w2[0,0]`" in en and "#### `w0[0,0]`" in en
+    assert "### `w2[0,0]`" in en and "### `w0[0,0]`" in en
     assert r"\ln" in en and "b^{(0)}" in en
     assert "figures/chain-w2.svg" in docs
 

@@ -167,3 +167,91 @@ def test_digits_are_checked_before_any_work(argv, tmp_path, capsys, monkeypatch)
     assert main([*argv, "--iterations", "3"]) == 2
     assert "--digits" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def _prose_files():
+    return sorted((templates_dir()).glob("*/prose/*.md.j2"))
+
+
+@pytest.mark.parametrize("path", _prose_files(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_prose_files_hold_words_only(path):
+    from jinja2 import nodes
+
+    from tracer.render.environment import environment
+
+    env = environment(None)
+    tree = env.parse(path.read_text())
+    assert not list(tree.find_all(nodes.For)), "a loop belongs in the skeleton"
+    assert not list(tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport)))
+    for piece in tree.find_all(nodes.TemplateData):
+        assert "$$" not in piece.data, "display math belongs in the skeleton"
+        for line in piece.data.split("\n")[1:]:   # text that starts a line
+            assert not re.match(r"\s*(\||#|- |\* |\d+\. |:::)", line), f"layout in prose: {line!r}"
+
+
+def _headings(markdown: str) -> list[int]:
+    body = markdown.split("\n---\n", 1)[-1]
+    return [len(m.group(1)) for m in re.finditer(r"^(#{1,6}) ", body, re.M)]
+
+
+def test_heading_levels_never_skip_in_any_family(tiny, deep_trace):
+    from tracer.compare import diff
+    from tracer.compare.report import render_report
+    from tracer.lesson.render import render_lesson
+    from tracer.worksheet import render_exercises
+
+    docs = render_lesson(deep_trace, langs=["zh-en"], formats=["md"])
+    docs += render_report(diff(tiny, tiny), tiny, tiny, langs=["en"], formats=["md"])
+    docs += [d for pair in render_exercises(tiny, langs=["en"], formats=["md"]) for d in pair]
+    for doc in docs:
+        if not doc.path.endswith(".md"):
+            continue
+        levels = _headings(doc.content.decode())
+        assert levels[0] == 1 and levels.count(1) == 1, doc.path
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (doc.path, levels)
+
+
+def test_side_by_side_pairs_block_by_block_and_shows_formulas_once(tiny):
+    import html5lib
+
+    from tracer.lesson.render import render_lesson
+
+    page = render_lesson(tiny, langs=["zh-en"], formats=["html"])[0].content.decode()
+    tree = html5lib.parse(page, namespaceHTMLElements=False)
+    article = tree.find(".//article")
+    pairs = [el for el in article.iter("div") if el.get("class") == "nntrace-pair"]
+    assert len(pairs) > 30            # one pair per paragraph, not one per section
+    for pair in pairs:
+        langs = [child.get("lang") for child in pair]
+        assert langs == ["zh-CN", "en"], langs
+        assert not pair.findall(".//div[@class='nntrace-math']"), "a formula inside a language column"
+    math_blocks = [el for el in article.iter("div") if el.get("class") == "nntrace-math"]
+    one_language = render_lesson(tiny, langs=["en"], formats=["html"])[0].content.decode()
+    assert len(math_blocks) == one_language.count('class="nntrace-math"') > 10   # each formula once
+    # the data table and the training table are shown once, outside the pairs
+    tables = [t for t in article.iter("table")]
+    outside = [t for t in tables if not any(t in list(p.iter("table")) for p in pairs)]
+    assert len(outside) >= 3
+
+
+def test_language_versions_link_to_each_other(tiny, tmp_path):
+    from tracer.lesson.render import render_lesson
+
+    docs = {d.path: d.content.decode() for d in render_lesson(tiny, formats=["md", "html"])}
+    for lang in ("zh", "en", "zh-en"):
+        md, html = docs[f"lesson.{lang}.md"], docs[f"lesson.{lang}.html"]
+        for other in ("zh", "en", "zh-en"):
+            if other != lang:
+                assert f"](lesson.{other}.md)" in md and f'href="lesson.{other}.html"' in html, (lang, other)
+        assert f"](lesson.{lang}.md)" not in md
+    single = render_lesson(tiny, langs=["en"], formats=["md"])[0].content.decode()
+    assert "](lesson." not in single
+
+
+def test_the_outline_is_generated_from_the_sections(tiny):
+    from tracer.lesson.render import render_lesson
+
+    text = render_lesson(tiny, langs=["en"], formats=["md"])[0].content.decode()
+    headings = re.findall(r"^## (\d+)\. (.+)$", text, re.M)
+    outline = re.findall(r"^(\d+)\. (.+)$", text.split("## 2.", 1)[0], re.M)
+    assert outline == headings[1:] and len(outline) == 7

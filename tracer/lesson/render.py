@@ -17,7 +17,7 @@ from tracer.render.numbers import check_digits
 
 __all__ = ["render_lesson", "derive_per_layer", "draw_figures", "parse_langs", "parse_formats", "LESSON"]
 
-LESSON = Kind("lesson", "lesson", {"md": "lesson/lesson.md.j2", "html": "lesson/lesson.html.md.j2"})
+LESSON = Kind("lesson", "lesson", {"md": "lesson/lesson.md.j2", "html": "lesson/lesson.md.j2"})
 
 
 def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = FORMATS,

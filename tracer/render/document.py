@@ -82,6 +82,7 @@ def render(kind: Kind, context: Mapping[str, Any], *, langs: Sequence[str] = DEF
     """
     docs: list[Document] = []
     files: dict[str, str] = {}
+    names = language_names(kind.family, langs, context, templates) if len(langs) > 1 else {}
     for lang in langs:
         codes = tuple(lang.split("-"))
         drawn = dict(figures(lang, load_prose(kind.family, codes, context, templates))) if figures else {}
@@ -90,13 +91,33 @@ def render(kind: Kind, context: Mapping[str, Any], *, langs: Sequence[str] = DEF
         for form in formats:
             variables = {**context, **(extra(lang, form) if extra else {}), "figure_paths": paths,
                          "format": form, "html": form == "html", "with_front_matter": form == "md",
-                         "document_lang": lang}
+                         "document_lang": lang, "layout": f"format/{form}.j2",
+                         "siblings": siblings(kind, langs, lang, form, fragment, names)}
             docs.append(render_one(kind, variables, codes, form, fragment=fragment, templates=templates,
                                    figures=svgs))
         if "md" in formats:
             files.update(svgs)
     docs.extend(Document(path, svg.encode()) for path, svg in sorted(files.items()))
     return docs
+
+
+def language_names(family: str, langs: Sequence[str], context: Mapping[str, Any],
+                   templates: str | None) -> dict[str, str]:
+    """Each language's own name for itself (its prose file's ``language_name``)."""
+    codes = list(dict.fromkeys(code for lang in langs for code in lang.split("-")))
+    prose = load_prose(family, codes, context, templates)
+    return {code: str(prose[code].language_name) if "language_name" in prose[code] else code for code in codes}
+
+
+def siblings(kind: Kind, langs: Sequence[str], lang: str, form: str, fragment: bool,
+             names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The same document in each rendered language, for the links under its title (none when
+    only one language is rendered)."""
+    if len(langs) < 2:
+        return []
+    ext = "md" if form == "md" else ("fragment.html" if fragment else "html")
+    return [{"lang": other, "href": f"{kind.stem}.{other}.{ext}", "current": other == lang,
+             "label": " / ".join(names.get(code, code) for code in other.split("-"))} for other in langs]
 
 
 def render_one(kind: Kind, variables: Mapping[str, Any], codes: Sequence[str], form: str, *,

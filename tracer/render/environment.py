@@ -165,7 +165,7 @@ def environment(templates: str | None = None):
     """The sandboxed environment searching ``templates`` (a course's folder) before the packaged one."""
     import jinja2
 
-    from tracer.render.escape import finalize, row
+    from tracer.render.escape import code, finalize, row, tex_text
     from tracer.resources import templates_dir
 
     course = None
@@ -191,6 +191,8 @@ def environment(templates: str | None = None):
     )
     env.globals["_nntrace_loop"] = _loop
     env.filters["row"] = row
+    env.filters["code"] = code
+    env.filters["tex"] = tex_text
     for name in ("center", "indent", "wordwrap", "truncate"):
         env.filters[name] = _capped(name, env.filters[name])
     env.nntrace_loader = loader

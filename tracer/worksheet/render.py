@@ -10,7 +10,6 @@ from tracer.render.model import Document
 from tracer.render.numbers import check_digits
 from tracer.worksheet.context import build
 
-LAYOUTS = {"md": "worksheet/markdown.md.j2", "html": "worksheet/html.md.j2"}
 SHEET = Kind("worksheet", "exercises", {"md": "worksheet/sheet.md.j2", "html": "worksheet/sheet.md.j2"})
 KEY = Kind("worksheet", "answers", {"md": "worksheet/answers.md.j2", "html": "worksheet/answers.md.j2"})
 
@@ -37,7 +36,7 @@ def render_exercises(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Se
     out = []
     for kind, name in ((SHEET, "sheet"), (KEY, "answers")):
         out.append(render(kind, {**context, "kind": name}, langs=langs, formats=formats, fragment=fragment,
-                          templates=templates, extra=lambda lang, form: {"layout": LAYOUTS[form]}))
+                          templates=templates))
     return out[0], out[1]
 
 
