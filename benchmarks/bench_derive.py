@@ -1,49 +1,30 @@
-"""Time ``tracer.derive``: cold (fresh process, empty cache), warm (disk cache hit), and a full check.
+"""Time ``nntrace derive`` warm and cold against the seed script, whole processes, in one run.
 
-Run from the repository root: ``python benchmarks/bench_derive.py [--runs 5]``. Each case runs in a
-fresh interpreter, alternating cold and warm, and the medians are printed beside the targets of
-the symbolic-derivation issue; the sympy import alone is timed too, since "warm" is measured on
-top of it.
+Run from the repository root: ``python benchmarks/bench_derive.py [--runs 7]``. Every case runs in a
+fresh process, the cases interleaved round by round so that machine load hits them alike; the
+medians are printed side by side with their ratio to ``python seed_network.py``. Also printed:
+whether a warm ``derive`` and a warm ``lesson`` import sympy (they must not), the sympy import a
+warm run no longer pays, and the time to check every gradient element of a larger network through
+the derived expressions.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEEP = {"network": {"layers": [3, 5, 4, 2], "activation": "tanh", "bias": "trainable"},
-        "data": {"inputs": [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]],
-                 "targets": [[0, 1], [1, 0], [1, 0], [0, 1]]}}
-CASES = {"seed [3,4,1]": None, "[3,5,4,2] tanh + biases": DEEP}
+SEED_SCRIPT = Path("/work/shared/seed/seed_network.py")
 
-CHILD = r"""
-import json, sys, time
-t0 = time.perf_counter()
-import sympy
-t1 = time.perf_counter()
-import tracer, tracer.symbolic
-from tracer.symbolic import cache
-tc = time.perf_counter()
-config = json.loads(sys.argv[1])
-ta = time.perf_counter()
-cache.architecture(tracer.load_config(config).network)   # the derivation alone: sympy, or the cache
-tb = time.perf_counter()
-cache.clear_memory()   # the call below reads the disk cache again
-td = time.perf_counter()
-derivations = tracer.derive(config)
-t2 = time.perf_counter()
-assert all(d.agree for d in derivations)
-print(json.dumps({"sympy": t1 - t0, "derive": t2 - t1, "total": t2 - t0, "derivation": tb - ta,
-                  "imports": tc - t1, "call": t2 - td}))
-"""
-
+SYMPY_IMPORT = "import time; t = time.perf_counter(); import sympy; print(time.perf_counter() - t)"
+LOADED = ("import sys, tracer.cli; rc = tracer.cli.main(sys.argv[1:]); "
+          "print('sympy' in sys.modules, file=sys.stderr)")
 FULL = r"""
 import time, numpy as np, tracer
 from tracer.symbolic import check_gradients, cache
@@ -61,41 +42,63 @@ print(elapsed)
 """
 
 
-def child(code: str, arg: str, cache_dir: str) -> str:
-    env = {**os.environ, "NNTRACE_CACHE_DIR": cache_dir, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, env=env, check=True)
-    return done.stdout.strip().splitlines()[-1]
+def timed(command: list[str], env: dict, cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def sympy_loaded(args: list[str], env: dict, cwd: Path) -> bool:
+    done = subprocess.run([sys.executable, "-c", LOADED, *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, check=True)
+    return done.stderr.strip().splitlines()[-1] == "True"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    runs = parser.parse_args().runs
-    rows = []
-    for label, config in CASES.items():
-        cold, warm, imports = [], [], []
-        for _ in range(runs):
-            with tempfile.TemporaryDirectory() as folder:
-                cold.append(json.loads(child(CHILD, json.dumps(config), folder)))
-                warm.append(json.loads(child(CHILD, json.dumps(config), folder)))
-        imports = [r["sympy"] for r in cold + warm]
-        rows.append((label, statistics.median(r["total"] for r in cold), statistics.median(r["total"] for r in warm),
-                     statistics.median(r["derive"] for r in warm), statistics.median(imports),
-                     statistics.median(r["derivation"] for r in warm), statistics.median(r["imports"] for r in warm),
-                     statistics.median(r["call"] for r in warm)))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--seed-script", type=Path, default=SEED_SCRIPT)
+    options = parser.parse_args()
+    nntrace = [sys.executable, "-m", "tracer"]
+    derive = [*nntrace, "derive", "--config", str(ROOT / "examples" / "seed.toml")]
     with tempfile.TemporaryDirectory() as folder:
-        full = [float(child(FULL, "", folder)) for _ in range(runs)]
-    print(f"medians of {runs} runs, each in a fresh interpreter (times include the sympy import unless noted)")
-    print(f"{'network':<26}{'cold':>9}{'warm':>9}{'warm − sympy import':>22}{'= imports':>11}"
-          f"{'+ derive call':>15}{'(cache read)':>14}{'sympy import':>15}")
-    for label, cold_t, warm_t, warm_only, imp, reading, imports, call in rows:
-        print(f"{label:<26}{cold_t:>8.3f}s{warm_t:>8.3f}s{warm_only:>21.3f}s{imports:>10.3f}s{call:>14.3f}s"
-              f"{reading:>13.3f}s{imp:>14.3f}s")
-    print("(imports: numpy, tracer and the sympy modules tracer.symbolic uses; the derive call: reading the cache,"
-          " training to the iteration, lambdify, the finite differences and the proof)")
-    print(f"check every gradient element of [64,128,10] (2000 samples) through the derived expressions: "
+        work = Path(folder)
+        warm_env = {**os.environ, "NNTRACE_CACHE_DIR": str(work / "warm"), "PYTHONPATH": str(ROOT)}
+        lesson = [*nntrace, "lesson", "--format", "md,html", "--out", str(work / "lesson")]
+        timed(derive, warm_env, work)   # fill the cache
+        timed(lesson, warm_env, work)
+        cases = {
+            "python seed_network.py": lambda: timed([sys.executable, str(options.seed_script)], warm_env, work),
+            "nntrace derive, warm": lambda: timed(derive, warm_env, work),
+            "nntrace derive, cold": lambda: _cold(derive, work),
+            "nntrace lesson md,html, warm": lambda: timed(lesson, warm_env, work),
+        }
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(options.runs):
+            for name, case in cases.items():
+                times[name].append(case())
+        imports = [float(subprocess.run([sys.executable, "-c", SYMPY_IMPORT], capture_output=True, text=True,
+                                        check=True).stdout) for _ in range(options.runs)]
+        loaded = {"derive": sympy_loaded(derive[3:], warm_env, work), "lesson": sympy_loaded(lesson[3:], warm_env, work)}
+        full = [float(subprocess.run([sys.executable, "-c", FULL], env=warm_env, capture_output=True, text=True,
+                                     check=True).stdout) for _ in range(3)]
+    seed = statistics.median(times["python seed_network.py"])
+    print(f"medians of {options.runs} runs, each a fresh process, cases interleaved ({os.cpu_count()} CPUs)")
+    print(f"{'case':<32}{'median':>10}{'/ seed script':>16}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<32}{median:>9.3f}s{median / seed:>16.2f}")
+    print("target: nntrace derive warm / seed script ≤ 0.40 (aim ≤ 0.25)")
+    print(f"sympy imported by a warm run: derive {loaded['derive']}, lesson {loaded['lesson']} (must be False)")
+    print(f"sympy import a warm run no longer pays (median, in a fresh interpreter): {statistics.median(imports):.3f}s")
+    print(f"check every gradient element of [64,128,10] (2000 samples) through the derived trees: "
           f"{statistics.median(full):.3f}s")
-    print("targets: cold ≤ 2 s for [3,5,4,2]; warm ≤ 0.1 s on top of sympy's import; full check ≤ 1 s")
+
+
+def _cold(command: list[str], work: Path) -> float:
+    with tempfile.TemporaryDirectory(dir=work) as empty:
+        env = {**os.environ, "NNTRACE_CACHE_DIR": empty, "PYTHONPATH": str(ROOT)}
+        return timed(command, env, work)
 
 
 if __name__ == "__main__":

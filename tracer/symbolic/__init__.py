@@ -1,7 +1,8 @@
 """The symbolic stage: sympy derives the chain rule for the configured network and proves it.
 
-``derive`` is the entry point; sympy is imported only when it is called, so that importing this
-package (as the command line does for every command) stays cheap.
+``derive`` is the entry point. sympy runs only on a derivation-cache miss (and for a proof not yet
+done): a warm run reads the factors as expression trees, checks them against the numbers, and
+prints and evaluates them with nntrace's own small printer and evaluator (numpy only).
 """
 
 from __future__ import annotations
@@ -65,8 +66,7 @@ def check_gradients(trace: "Trace", iteration: int) -> dict[str, float]:
     from tracer.symbolic import cache
     from tracer.symbolic.numeric import check_all
 
-    arch = cache.architecture(trace.config.network)
-    return check_all(arch, trace, iteration, arch.compiled)
+    return check_all(cache.architecture(trace.config.network), trace, iteration)
 
 
 __all__ = ["Derivation", "Factor", "check_gradients", "derive"]

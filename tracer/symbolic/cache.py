@@ -1,43 +1,37 @@
-"""Derivations cached per process and on disk, as JSON text that is parsed, never executed.
+"""Derivations cached per process and on disk, as expression trees in JSON (no sympy on a hit).
 
-A cache entry holds one architecture's derivation: LaTeX strings, terminal text, and each
-factor as ``sympy.srepr`` text. ``srepr`` is Python syntax, and ``sympify``/``eval`` would run it as
-code; here it is read with ``ast.parse`` (which only parses) and rebuilt by calling a short list
-of sympy constructors with literal arguments. Anything else makes the entry corrupt: it is
-ignored and rebuilt. Entries are keyed by architecture, nntrace, sympy and format version, written
-atomically, and a folder that cannot be written is tolerated (the derivation is simply not saved).
+A cache entry holds one architecture's chain-rule factors as trees (``tracer.symbolic.tree``) and
+the elements already proved symbolically. The cache is a cache, not an authority: an entry is read
+with a size limit, parsed as JSON (never executed), and validated (its key, the parameters and
+factor names the architecture has, every tree's node types, names, indices and numbers) before
+use; ``derive`` then checks every factor and the three-way agreement against the numbers. An entry
+that fails is discarded with a one-line note on stderr and rebuilt with sympy. Entries are keyed by
+architecture, nntrace and format version, written atomically, and a folder that cannot be written
+is tolerated (the derivation is simply not saved).
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import sympy as sp
-
 from tracer import __version__
 from tracer.config import Network
-from tracer.symbolic.chain import Architecture, ChainSpec, build
+from tracer.symbolic.forms import Chains, factor_names, parameters
+from tracer.symbolic.tree import TreeError, layer_letters, validate
 
-FORMAT = 1
+FORMAT = 2
 ENV = "NNTRACE_CACHE_DIR"
-_MEMORY: dict[str, Architecture] = {}
-
-#: The only callables a cached expression may name, with the sympy constructor each one calls.
-CONSTRUCTORS = {
-    "Symbol": sp.Symbol, "Integer": sp.Integer, "Rational": sp.Rational, "Float": sp.Float,
-    "Add": sp.Add, "Mul": sp.Mul, "Pow": sp.Pow, "Indexed": sp.Indexed, "IndexedBase": sp.IndexedBase,
-    "Heaviside": sp.Heaviside, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "Max": sp.Max,
-}
-MAX_TEXT = 100_000
-MAX_NUMBER = 10**6   # every literal in a cached expression is at most this large in magnitude
-MAX_DEPTH = 64       # and nested at most this deep (sympy would recurse on deeper trees)
+MAX_BYTES = 2_000_000
+MAX_PROOFS = 4096
+_MEMORY: dict[str, Chains] = {}
+_ELEMENT = re.compile(r"^[wb](?:0|[1-9][0-9]?)\[(?:0|[1-9][0-9]{0,5})(?:,(?:0|[1-9][0-9]{0,5}))?\]$")
 
 
 class CacheEntryError(ValueError):
@@ -53,7 +47,7 @@ def cache_dir() -> Path:
 
 
 def key_of(network: Network) -> dict[str, Any]:
-    return {"format": FORMAT, "nntrace": __version__, "sympy": sp.__version__, "network": network.as_dict()}
+    return {"format": FORMAT, "nntrace": __version__, "network": network.as_dict()}
 
 
 def entry_path(network: Network) -> Path:
@@ -61,17 +55,37 @@ def entry_path(network: Network) -> Path:
     return cache_dir() / f"derive-{digest[:32]}.json"
 
 
-def architecture(network: Network) -> Architecture:
+def architecture(network: Network) -> Chains:
     """The derivation of ``network``: from this process, else from disk, else built and saved."""
     key = json.dumps(key_of(network), sort_keys=True)
     found = _MEMORY.get(key)
     if found is None:
         found = load(network)
         if found is None:
-            found = build(network)
-            save(found)
+            found = rebuild(network)
         _MEMORY[key] = found
     return found
+
+
+def rebuild(network: Network) -> Chains:
+    """Derive ``network`` with sympy (the cold path), save it, and keep it for this process."""
+    from tracer.symbolic.convert import build_chains
+
+    chains = build_chains(network)
+    save(chains)
+    _MEMORY[json.dumps(key_of(network), sort_keys=True)] = chains
+    return chains
+
+
+def discard(network: Network, reason: str) -> Chains:
+    """Note on stderr that the entry for ``network`` failed (``reason``), and rebuild it."""
+    note(entry_path(network), reason)
+    return rebuild(network)
+
+
+def note(path: Path, reason: str) -> None:
+    text = f"nntrace: ignoring the derivation cache entry {str(path)!r} ({reason}); rebuilding it"
+    print(text.encode("ascii", "backslashreplace").decode(), file=sys.stderr)
 
 
 def clear_memory() -> None:
@@ -79,37 +93,33 @@ def clear_memory() -> None:
     _MEMORY.clear()
 
 
-def load(network: Network) -> Architecture | None:
-    """The disk entry for ``network``, or ``None`` if it is missing, corrupt or stale."""
+def load(network: Network) -> Chains | None:
+    """The disk entry for ``network``, or ``None`` if it is missing, or (with a note) unusable."""
     path = entry_path(network)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError:
         return None
     try:
-        if len(text) > 4 * MAX_TEXT * (network.depth + 2):
-            raise CacheEntryError("entry too large")
-        return from_json(json.loads(text), network)
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError, MemoryError) as exc:
-        print(f"nntrace: ignoring the derivation cache entry {str(path)!r} ({_reason(exc)}); rebuilding it",
-              file=sys.stderr)
+        if len(raw) > MAX_BYTES:
+            raise CacheEntryError(f"larger than {MAX_BYTES} bytes")
+        return from_json(json.loads(raw.decode("utf-8")), network)
+    except (ValueError, RecursionError) as exc:   # JSONDecodeError, UnicodeDecodeError, TreeError …
+        reason = str(exc)[:120] if isinstance(exc, (CacheEntryError, TreeError)) else f"not JSON: {type(exc).__name__}"
+        note(path, reason)
         return None
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc) if isinstance(exc, CacheEntryError) else type(exc).__name__
-    return text.encode("ascii", "backslashreplace").decode()[:120]
-
-
-def save(arch: Architecture) -> bool:
-    """Write ``arch`` atomically; ``False`` (and no error) if the folder cannot be written."""
-    path = entry_path(arch.network)
+def save(chains: Chains) -> bool:
+    """Write ``chains`` atomically; ``False`` (and no error) if the folder cannot be written."""
+    path = entry_path(chains.network)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".derive-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(to_json(arch), fh)
+                json.dump(to_json(chains), fh, separators=(",", ":"))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -119,89 +129,34 @@ def save(arch: Architecture) -> bool:
     return True
 
 
-def to_json(arch: Architecture) -> dict[str, Any]:
-    chains = {}
-    for name, spec in arch.chains.items():
-        chains[name] = {
-            "element": sp.srepr(spec.element),
-            "fixed": [None if s is None else s.name for s in spec.fixed],
-            "summed": [s.name for s in spec.summed],
-            "factors": [[factor, sp.srepr(expr)] for factor, expr in spec.factors],
-            "latex": spec.latex, "matrix_latex": spec.matrix_latex, "text": spec.text,
-        }
-    return {"key": key_of(arch.network), "chains": chains, "deltas": arch.deltas, "proofs": arch.proofs}
+def to_json(chains: Chains) -> dict[str, Any]:
+    return {"key": key_of(chains.network),
+            "factors": {name: [[factor, tree] for factor, tree in trees] for name, trees in chains.factors.items()},
+            "proofs": sorted(chains.proofs)}
 
 
-def from_json(data: dict[str, Any], network: Network) -> Architecture:
-    if data.get("key") != key_of(network):
-        raise CacheEntryError("stale cache entry")
-    chains = {}
-    for name, raw in data["chains"].items():
-        index = lambda n: None if n is None else sp.Symbol(_text(n), integer=True)  # noqa: E731
-        chains[name] = ChainSpec(
-            parameter=name,
-            element=parse_srepr(raw["element"]),
-            fixed=tuple(index(n) for n in raw["fixed"]),
-            summed=tuple(index(n) for n in raw["summed"]),
-            factors=[(_text(f), parse_srepr(e)) for f, e in raw["factors"]],
-            latex=_text(raw["latex"]), matrix_latex=_text(raw["matrix_latex"]), text=_text(raw["text"]),
-        )
-    expected = [f"w{k}" for k in range(network.depth)] + ([f"b{k}" for k in range(network.depth)]
-                                                          if network.bias != "none" else [])
-    if list(chains) != expected:
-        raise CacheEntryError("cache entry for other parameters")
-    deltas = [{k: v if k == "layer" and isinstance(v, int) else _text(v) for k, v in d.items()} for d in data["deltas"]]
-    proofs = {_text(k): bool(v) for k, v in data.get("proofs", {}).items() if v is True}
-    return Architecture(network, chains, deltas, proofs)
+def from_json(data: Any, network: Network) -> Chains:
+    """Validate a parsed entry against ``network`` and return its chains (``from_disk``)."""
+    if not isinstance(data, dict) or data.get("key") != key_of(network):
+        raise CacheEntryError("stale or foreign entry")
+    raw = data.get("factors")
+    expected = parameters(network)
+    if not isinstance(raw, dict) or list(raw) != expected:
+        raise CacheEntryError(f"entry for other parameters than {expected}")
+    plan = layer_letters(network.layers)
+    factors = {}
+    for parameter in expected:
+        names = factor_names(network, parameter)
+        given = raw[parameter]
+        if not isinstance(given, list) or [_name(item) for item in given] != names:
+            raise CacheEntryError(f"the factors of {parameter} are not {names}")
+        factors[parameter] = [(name, validate(item[1], network, plan)) for name, item in zip(names, given)]
+    proofs = data.get("proofs", [])
+    if not isinstance(proofs, list) or len(proofs) > MAX_PROOFS or \
+            not all(isinstance(p, str) and _ELEMENT.match(p) for p in proofs):
+        raise CacheEntryError("proofs are not a list of element names")
+    return Chains(network, factors, proofs=set(proofs), from_disk=True)
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise CacheEntryError(f"expected text, found {type(value).__name__}")
-    return value
-
-
-def parse_srepr(text: str) -> sp.Expr:
-    """Rebuild an expression from ``srepr`` text without executing it.
-
-    Only calls of the names in ``CONSTRUCTORS`` with literal (string, number, boolean) or
-    nested-call arguments are accepted.
-
-    >>> parse_srepr("Mul(Integer(2), Symbol('a'))")
-    2*a
-    """
-    if not isinstance(text, str) or len(text) > MAX_TEXT:
-        raise CacheEntryError("expression text missing or too long")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError:
-        raise CacheEntryError("expression text is not srepr") from None
-    return _build(tree.body, 0)
-
-
-def _build(node: ast.AST, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise CacheEntryError(f"expression nested deeper than {MAX_DEPTH}")
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool)):
-        value = node.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_NUMBER:
-            raise CacheEntryError(f"number {str(value)[:20]} out of bounds (|x| ≤ {MAX_NUMBER})")
-        if isinstance(value, str) and len(value) > 40:
-            raise CacheEntryError("name too long")
-        return value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
-        value = _build(node.operand, depth + 1)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CONSTRUCTORS:
-        args = [_build(a, depth + 1) for a in node.args]
-        kwargs = {}
-        for kw in node.keywords:
-            if kw.arg is None or not isinstance(kw.value, ast.Constant):
-                raise CacheEntryError("only literal keyword arguments are allowed")
-            kwargs[kw.arg] = _build(kw.value, depth + 1)
-        try:
-            return CONSTRUCTORS[node.func.id](*args, **kwargs)
-        except (TypeError, ValueError) as exc:
-            raise CacheEntryError(f"bad expression: {exc}") from None
-    raise CacheEntryError(f"{ast.dump(node)[:80]} is not allowed in a cached expression")
+def _name(item: Any) -> Any:
+    return item[0] if isinstance(item, list) and len(item) == 2 else None

@@ -70,7 +70,6 @@ class ChainSpec:
     """``(name, expression)`` per chain-rule factor, from the output down."""
     latex: str = ""
     matrix_latex: str = ""
-    text: str = ""
 
 
 @dataclass
@@ -82,8 +81,6 @@ class Architecture:
     deltas: list[dict[str, object]]
     proofs: dict[str, bool] = field(default_factory=dict)
     """Symbolic proofs already done, by element (``"w0[0,0]"``)."""
-    compiled: dict[str, list] = field(default_factory=dict, repr=False)
-    """Per parameter, its factors compiled to numpy functions (filled on first use)."""
 
     @property
     def plan(self) -> list:
@@ -151,14 +148,11 @@ def limits(network: Network, plan: list, summed: tuple) -> list[tuple]:
 
 
 def describe(network: Network, plan: list, spec: ChainSpec) -> ChainSpec:
-    """Fill in the general LaTeX, the matrix LaTeX and the terminal text of ``spec``."""
+    """Fill in the general LaTeX and the matrix LaTeX of ``spec`` (sympy's printer)."""
     shown = [expr for _, expr in spec.factors if expr != 1] or [sp.S.One]
     bounds = limits(network, plan, spec.summed)
     spec.latex = latex(sp.Eq(sp.Derivative(E, spec.element), sp.Sum(Chain(*shown), *bounds), evaluate=False))
     spec.matrix_latex = latex(_matrix_gradient(network, spec.parameter))
-    lhs = sp.Symbol(f"∂E/∂{spec.element}")
-    spec.text = sp.pretty(sp.Eq(lhs, sp.Sum(sp.Mul(*shown, evaluate=False), *bounds), evaluate=False),
-                          use_unicode=True, order="none", wrap_line=False)
     return spec
 
 

@@ -14,22 +14,17 @@ from functools import lru_cache
 
 import sympy as sp
 
+from tracer.activations import ACTIVATIONS
 from tracer.errors import DerivationError
 
 Z, A, Y = sp.symbols("z a y", real=True)
 
 
 def forward(name: str, z: sp.Expr) -> sp.Expr:
-    """The activation ``name`` applied to ``z`` as a sympy expression."""
-    if name == "sigmoid":
-        return 1 / (1 + sp.exp(-z))
-    if name == "tanh":
-        return sp.tanh(z)
-    if name == "relu":
-        return sp.Max(z, 0)
-    if name == "linear":
-        return z
-    raise DerivationError(f"activation {name!r} has no symbolic form; choose sigmoid, tanh, relu or linear")
+    """The activation ``name`` applied to ``z`` as a sympy expression (from ``tracer.activations``)."""
+    if name not in ACTIVATIONS:
+        raise DerivationError(f"activation {name!r} has no symbolic form; choose {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name].sympy_expression(z)
 
 
 # ``z`` as a function of the output ``a``; for relu, ``a > 0`` exactly when ``z > 0``, so
@@ -59,10 +54,13 @@ def activation_derivative(name: str) -> sp.Expr:
     in_output = _positive_parentheses(in_output)
     # check the rewrite: substituting a = f(z) back must give the derivative again
     back = heaviside_convention(in_output.subs(A, forward(name, Z)))
+    # and it must be the derivative the trainer computes (the activation table's)
+    table = ACTIVATIONS[name].sympy_derivative(A)
     if name == "relu":
         same = all(back.subs(Z, v) == derivative.subs(Z, v) for v in (-2, 0, 3))
+        same = same and all(in_output.subs(A, v) == table.subs(A, v) for v in (-2, 0, 3))
     else:
-        same = sp.simplify(back - derivative) == 0
+        same = sp.simplify(back - derivative) == 0 and sp.simplify(in_output - table) == 0
     if not same:
         raise DerivationError(f"rewriting the derivative of {name} in terms of its output failed: {in_output}")
     return in_output

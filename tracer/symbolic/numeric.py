@@ -1,22 +1,26 @@
-"""Numbers for a derivation: the derived expression evaluated on a trace, and finite differences.
+"""Numbers for a derivation: the derived trees evaluated on a trace, each factor checked, finite differences.
 
-Each factor is turned into a numpy function with ``sympy.lambdify`` once and applied to whole
-arrays; the chain's sums are then one ``numpy.einsum`` over the factor arrays. Nothing is
-substituted element by element. The same evaluation, with the element's indices left free,
-checks every element of every gradient at once (``check_all``).
+Each factor's tree (``tracer.symbolic.tree``) is evaluated on whole arrays with numpy; the chain's
+sums are then one ``numpy.einsum`` over the factor arrays. Nothing is substituted element by
+element. ``check_factors`` compares every factor, over all its indices, with what the trainer
+computes for it (the output error, the activation table's derivative, a weight, a layer's input),
+so a factor read from the cache is checked on its own, not only through the product. The same
+evaluation, with the element's indices left free, checks every element of every gradient at once
+(``check_all``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
-from sympy.printing.numpy import NumPyPrinter
 
+from tracer.activations import ACTIVATIONS
 from tracer.errors import DerivationError
-from tracer.symbolic.chain import SAMPLE, ChainSpec, leaf_axes
+from tracer.symbolic.forms import fixed_indices
+from tracer.symbolic.tree import SAMPLE, Tree, evaluate, leaf_axes, leaves
 
 DERIVED_TOL = 1e-12   # derived vs numpy, relative to the size of the summed terms
 FD_TOL = 1e-6         # finite difference vs derived, relative
+FACTOR_TOL = 1e-12    # a factor vs the trainer's own value, relative
 
 
 def tensors(trace, iteration: int) -> dict[str, np.ndarray]:
@@ -32,55 +36,29 @@ def tensors(trace, iteration: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _leaves(expr: sp.Expr) -> list[sp.Expr]:
-    found = [a for a in expr.atoms(sp.Indexed)]
-    # plain symbols are leaves (a weight of a 1×1 layer pair, the sample count N); index letters are not
-    found += [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and (not s.is_integer or s.name == "N")]
-    return sorted(set(found), key=sp.default_sort_key)
+def _leaf_array(node: Tree, arrays: dict, plan: list, fixed: dict, sizes: dict) -> tuple[np.ndarray, list]:
+    if node == ["sym", "N"]:
+        return np.array(float(sizes[SAMPLE])), []
+    return _tensor(arrays[node[1]], leaf_axes(node[1], plan), fixed)
 
 
-class CompiledFactor:
-    """One factor as a numpy function of its leaf arrays."""
-
-    def __init__(self, name: str, expr: sp.Expr):
-        self.name = name
-        self.expr = expr
-        self.leaves = _leaves(expr)
-        dummies = [sp.Dummy(f"v{k}") for k in range(len(self.leaves))]
-        # NumPyPrinter with a one-name namespace: lambdify's "numpy" module lookup walks numpy's
-        # namespace with hasattr and imports its lazy submodules (f2py, testing …), ~0.15 s.
-        self.function = sp.lambdify(dummies, expr.xreplace(dict(zip(self.leaves, dummies))),
-                                    modules=[{"numpy": np}], printer=NumPyPrinter)
-
-    def evaluate(self, arrays: dict[str, np.ndarray], plan: list, fixed: dict, sizes: dict) -> tuple[np.ndarray, list]:
-        """The factor's values as an array over its free indices (those not in ``fixed``)."""
-        labels: list = []
-        inputs = []
-        for item in self.leaves:
-            array, axes = _leaf_array(item, arrays, plan, fixed, sizes)
-            inputs.append((array, axes))
-            labels += [a for a in axes if a not in labels]
-        shape = [sizes[a] for a in labels]
-        aligned = [_align(array, axes, labels) for array, axes in inputs]
-        values = np.broadcast_to(np.asarray(self.function(*aligned), dtype=np.float64), shape)
-        return values, labels
+def _tensor(array: np.ndarray, axes: list, fixed: dict) -> tuple[np.ndarray, list]:
+    """``array`` with fixed and width-1 axes indexed away, and the letters of the axes left."""
+    index = tuple(0 if axis is None else fixed.get(axis, slice(None)) for axis in axes)
+    return array[index], [a for a in axes if a is not None and a not in fixed]
 
 
-def _leaf_array(item, arrays, plan, fixed, sizes):
-    if isinstance(item, sp.Symbol):
-        if item.name == "N":
-            return np.array(float(sizes[SAMPLE])), []
-        base = item.name
-    else:
-        base = str(item.base.label)
-    array = arrays[base]
-    axes = leaf_axes(base, plan)
-    index = []
-    for axis in axes:
-        index.append(0 if axis is None else fixed.get(axis, slice(None)))
-    array = array[tuple(index)]
-    kept = [a for a in axes if a is not None and a not in fixed]
-    return array, kept
+def evaluate_factor(tree: Tree, arrays: dict, plan: list, fixed: dict, sizes: dict) -> tuple[np.ndarray, list]:
+    """The factor's values as an array over its free indices (those not in ``fixed``)."""
+    labels: list = []
+    inputs = {}
+    for node in leaves(tree):
+        array, axes = _leaf_array(node, arrays, plan, fixed, sizes)
+        inputs[tuple(node)] = (array, axes)
+        labels += [a for a in axes if a not in labels]
+    aligned = {key: _align(array, axes, labels) for key, (array, axes) in inputs.items()}
+    values = evaluate(tree, lambda node: aligned[tuple(node)])
+    return np.broadcast_to(np.asarray(values, dtype=np.float64), [sizes[a] for a in labels]), labels
 
 
 def _align(array: np.ndarray, axes: list, labels: list) -> np.ndarray:
@@ -90,8 +68,46 @@ def _align(array: np.ndarray, axes: list, labels: list) -> np.ndarray:
     return array.reshape(shape)
 
 
-def compile_chain(spec: ChainSpec) -> list[CompiledFactor]:
-    return [CompiledFactor(name, expr) for name, expr in spec.factors]
+def expected_factor(network, parameter: str, name: str, arrays: dict, plan: list, sizes: dict):
+    """What the trainer computes for the factor ``name`` of ``parameter``'s chain: ``(array, labels)``."""
+    L = network.depth
+    head, _, tail = name.partition("/")
+    tensor = lambda base: _tensor(arrays[base], leaf_axes(base, plan), {})  # noqa: E731
+    if tail == f"d{parameter}":
+        k = int(parameter[1:])
+        return tensor("x" if k == 0 else f"l{k}") if parameter[0] == "w" else (np.array(1.0), [])
+    if head == "dE" and tail == f"dl{L}_error":
+        return np.array(1.0 / (sizes[SAMPLE] * network.layers[-1])), []
+    if head in ("dE", f"dl{L}_error") and tail in (f"dl{L}", f"dz{L}"):
+        top, labels = tensor(f"l{L}")
+        return top - tensor("y")[0], labels
+    if head[:2] == "dl" and tail == f"dz{head[2:]}":
+        m = int(head[2:])
+        top, labels = tensor(f"l{m}")
+        return ACTIVATIONS[network.activation[m - 1]].derivative(top), labels
+    if head[:2] == "dz" and tail == f"dl{int(head[2:]) - 1}":
+        return tensor(f"w{int(head[2:]) - 1}")
+    raise DerivationError(f"no value to check the factor {name!r} of {parameter} against")
+
+
+def check_factors(chains, arrays: dict) -> None:
+    """Every factor of every chain, over all its indices, against the trainer's own value.
+
+    Raises ``DerivationError`` naming the first factor that differs (beyond 1e-12 relative).
+    """
+    network, plan = chains.network, chains.plan
+    sizes = sizes_of(plan, network.layers, len(arrays["x"]))
+    for parameter, factors in chains.factors.items():
+        for name, tree in factors:
+            values, labels = evaluate_factor(tree, arrays, plan, {}, sizes)
+            expected, axes = expected_factor(network, parameter, name, arrays, plan, sizes)
+            if not set(labels) <= set(axes):   # a constant factor (linear: 1) runs over fewer
+                raise DerivationError(f"factor {name} of {parameter} runs over {labels}, expected {axes}")
+            expected = np.asarray(expected, dtype=np.float64)
+            values = _align(np.asarray(values), labels, axes)
+            error = np.abs(values - expected) > FACTOR_TOL * np.maximum(np.abs(expected), 1.0)
+            if error.any():
+                raise DerivationError(f"factor {name} of {parameter} differs from the trainer's value")
 
 
 def sizes_of(plan: list, layers: tuple[int, ...], n_samples: int) -> dict:
@@ -110,11 +126,11 @@ def contract(factors: list[tuple[np.ndarray, list]], out: list) -> np.ndarray:
     return np.einsum(*operands, [number[a] for a in out], optimize=True)
 
 
-def derived_value(compiled, arrays, plan, layers, element: dict) -> tuple[float, float, list]:
+def derived_value(factors: list, arrays: dict, plan: list, layers, element: dict) -> tuple[float, float, list]:
     """``(value, scale, factor_values)`` of ∂E/∂(element): the derived sum, Σ|terms| (the scale
     of its rounding error) and each factor's values over its free indices."""
     sizes = sizes_of(plan, layers, len(arrays["x"]))
-    evaluated = [f.evaluate(arrays, plan, element, sizes) for f in compiled]
+    evaluated = [evaluate_factor(tree, arrays, plan, element, sizes) for _, tree in factors]
     value = float(contract(evaluated, []))
     scale = float(contract([(np.abs(v), labels) for v, labels in evaluated], []))
     return value, scale, evaluated
@@ -152,7 +168,7 @@ def relative(a: float, b: float, scale: float = 0.0) -> float:
     return 0.0 if denominator == 0 else abs(a - b) / denominator
 
 
-def check_all(architecture, trace, iteration: int, compiled: dict | None = None) -> dict[str, float]:
+def check_all(chains, trace, iteration: int) -> dict[str, float]:
     """Evaluate the derived expression for every element of every gradient at ``iteration``.
 
     Returns the largest relative difference to ``wk_grad`` / ``bk_grad`` per parameter.
@@ -163,14 +179,13 @@ def check_all(architecture, trace, iteration: int, compiled: dict | None = None)
         If any element differs by more than 1e-12 relative to the size of its summed terms.
     """
     arrays = tensors(trace, iteration)
-    layers = architecture.network.layers
-    plan = architecture.plan
-    sizes = sizes_of(plan, layers, len(arrays["x"]))
+    network = chains.network
+    plan = chains.plan
+    sizes = sizes_of(plan, network.layers, len(arrays["x"]))
     worst = {}
-    for name, spec in architecture.chains.items():
-        factors = (compiled or {}).get(name) or compile_chain(spec)
-        evaluated = [f.evaluate(arrays, plan, {}, sizes) for f in factors]
-        free = [a for a in spec.fixed if a is not None]
+    for name, factors in chains.factors.items():
+        evaluated = [evaluate_factor(tree, arrays, plan, {}, sizes) for _, tree in factors]
+        free = [a for a in fixed_indices(network, name) if a is not None]
         value = contract(evaluated, free)
         scale = contract([(np.abs(v), labels) for v, labels in evaluated], free)
         numpy_value = np.asarray(trace.get(f"{name}_grad", iteration)).reshape(value.shape)

@@ -18,21 +18,6 @@ from tracer.symbolic.chain import N, SAMPLE, ChainSpec, layer_indices, leaf_axes
 from tracer.symbolic.local import forward, heaviside_convention, loss_function
 
 PROOF_SAMPLES = 2
-MAX_PROOF_PARAMETERS = 32   # "small": larger networks are checked numerically only
-
-
-def is_small(network: Network) -> bool:
-    """Whether ``derive`` proves the identity for ``network``: one hidden layer, ≤ 32 parameters.
-
-    ``prove`` itself works at any depth (the tests prove deeper networks); this bounds the time
-    a derivation spends on it, since the composed objective grows with every layer.
-    """
-    if network.depth > 2:
-        return False
-    layers = network.layers
-    count = sum(a * b for a, b in zip(layers, layers[1:]))
-    count += sum(layers[1:]) if network.bias != "none" else 0
-    return count <= MAX_PROOF_PARAMETERS
 
 
 def _concrete_network(network: Network, samples: int) -> dict[str, object]:
