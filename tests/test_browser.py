@@ -165,7 +165,7 @@ def documents(tmp_path_factory):
 @pytest.mark.parametrize("path,figures,math", [
     ("report.en.html", 1, True), ("report.zh-en.html", 1, True), ("report.host.html", 1, True),
     ("batch/index.zh-en.html", 0, False), ("batch/seed-001/exercises.zh-en.html", 0, True),
-    ("batch/answer-keys/seed-002/answers.zh-en.html", 0, True),
+    ("batch-answers/seed-002/answers.zh-en.html", 0, True),
 ])
 def test_other_documents_render_offline(browser, documents, path, figures, math):
     page, outside, errors = _open(browser, documents / path)

@@ -65,7 +65,7 @@ def test_batch_takes_a_language_of_the_course_folder(tmp_path):
     assert "XX-TITLE" in (out / "index.xx.md").read_text()
     assert "XX-TITLE" in (out / "seed-001" / "lesson.xx.html").read_text()
     assert "XX-TITLE" in (out / "seed-001" / "exercises.xx.md").read_text()
-    assert "XX-TITLE" in (out / "answer-keys" / "seed-001" / "answers.xx.md").read_text()
+    assert "XX-TITLE" in (tmp_path / "class-answers" / "seed-001" / "answers.xx.md").read_text()
 
 
 def test_a_prose_file_may_hold_only_the_entries_it_changes(tmp_path, tiny):

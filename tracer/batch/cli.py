@@ -20,7 +20,9 @@ def register(sub) -> None:
     p.add_argument("--templates", metavar="DIR", help="a folder of templates that override the packaged ones")
     p.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits shown (default 4)")
     p.add_argument("--exercises", action="store_true",
-                   help="also a worksheet per seed, with answer keys in DIR/answer-keys/ (never in the student's folder)")
+                   help="also a worksheet per seed, with answer keys in --answers (never in the students' folder)")
+    p.add_argument("--answers", metavar="DIR",
+                   help="folder of the answer keys (default: DIR-answers beside --out; refused inside --out)")
     add_trace_options(p)
     p.set_defaults(func=cmd_batch)
 
@@ -55,18 +57,34 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise TracerError("the config gives the initial weights explicitly, so every seed would be the same; "
                           "remove [init] values/weights to batch over seeds")
     families = ("lesson", "index") + (("worksheet",) if args.exercises else ())
+    answers = None
+    if args.exercises:
+        from tracer.batch.answers import answers_folder
+
+        answers = str(answers_folder(args.out, args.answers))
+        check_dir_target(Path(answers))
+    elif args.answers is not None:
+        raise TracerError("--answers needs --exercises: without worksheets there are no answer keys")
     job = Job(config, args.out, parse_langs(args.lang, args.templates, families), parse_formats(args.format),
-              args.fragment, args.digits, args.templates, args.exercises)
+              args.fragment, args.digits, args.templates, args.exercises, answers=answers)
     update, close = progress_bar(len(seeds), enabled=sys.stderr.isatty())
     try:
         results = batch(job, seeds, jobs=args.jobs, progress=update)
     finally:
         close()
     write_documents(args.out, render_index(job, results))
+    if answers is not None:
+        from tracer.batch.answers import TEMPLATE, class_template
+        from tracer.render.model import Document
+
+        template = class_template(answers, seeds)
+        if template is not None:
+            write_documents(answers, [Document(TEMPLATE, template)])
     failed = [r for r in results if r.error is not None]
     for r in failed:
         print(f"seed {r.seed} failed: {r.error}", file=sys.stderr)
     learned = sum(bool(r.learned) for r in results)
     print(f"wrote {len(results)} seed folders and the index to {str(Path(args.out).resolve())!r}: "
-          f"{learned} learned the task, {len(failed)} failed")
+          f"{learned} learned the task, {len(failed)} failed"
+          + (f"; answer keys and {TEMPLATE} in {answers!r}" if answers is not None else ""))
     return 1 if failed else 0

@@ -32,6 +32,8 @@ from typing import Literal
 
 import numpy as np
 
+from tracer.render.numbers import num
+
 Kind = Literal["z", "a", "out_delta", "hidden_delta", "grad", "bias", "step"]
 KINDS: tuple[str, ...] = ("z", "a", "out_delta", "hidden_delta", "grad", "bias", "step")
 RANKED = 64  # candidates examined per kind: enough to dodge every clash, cheap for wide layers
@@ -100,13 +102,15 @@ class Question:
         return tuple(sorted({c.ref for c in cells if c.ref is not None}))
 
 
-def choose_questions(trace, iteration: int = 0, digits: int = 4) -> list[Question]:
+def choose_questions(trace, iteration: int = 0, digits: int = 4,
+                     avoid: frozenset[str] = frozenset()) -> list[Question]:
     """The worksheet of ``trace``'s seed: one question per kind that fits the network.
 
     1. list the kinds (no hidden delta without a hidden layer, a bias question only with biases);
     2. for each kind in turn, order its candidate elements by ``sha256(seed, kind, element)`` and
        take the first that clashes least with the questions already chosen, and whose answer
-       does not read, at ``digits`` significant digits, like one of the numbers it gives;
+       does not read, at ``digits`` significant digits, like one of the numbers it gives or one
+       in ``avoid`` (what the student's lesson prints, as ``answers.printed_numbers`` reads it);
     3. read every given number and every intermediate result from the trace.
     """
     source = _Source(trace, iteration)
@@ -127,7 +131,9 @@ def choose_questions(trace, iteration: int = 0, digits: int = 4) -> list[Questio
             # an answer that reads like one of the question's own numbers at this rounding teaches
             # nothing (z = w when one input is 1 and the others 0; a step too small to show)
             shown = {f"{value:.{digits}g}" for _, value in cells}
-            return clash + sum(f"{value:.{digits}g}" in shown for _, value in found)
+            answer = source.value(_parts(kind, index, source)["tensor"], *index)
+            printed = 1000 * (num(abs(answer), digits) in avoid)
+            return clash + printed + sum(f"{value:.{digits}g}" in shown for _, value in found)
 
         index = min(ranked, key=clashes)   # min keeps the first of equals: the hash order decides
         question = _build(kind, index, len(chosen) + 1, source, answers)

@@ -18,8 +18,6 @@ from typing import Any, Callable, Sequence
 from tracer.config import Config
 from tracer.errors import TracerError
 
-ANSWERS = "answer-keys"
-
 
 @dataclass(frozen=True, slots=True)
 class Job:
@@ -35,6 +33,8 @@ class Job:
     exercises: bool = False
     width: int = 3
     """Digits of the zero-padded folder names (``seed-001``)."""
+    answers: str | None = None
+    """The answer keys' folder (``None``: ``<out>-answers`` beside ``out``; never inside it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +73,36 @@ def render_seed(job: Job, seed: int) -> SeedResult:
                              digits=job.digits, templates=job.templates, table_iterations=table)
         answers = []
         if job.exercises:
-            from tracer.worksheet.render import render_exercises
-
-            sheets, answers = render_exercises(trace, langs=job.langs, formats=job.formats,
-                                               fragment=job.fragment, digits=job.digits, templates=job.templates)
+            sheets, answers = _worksheet(job, config, trace, docs)
             docs += sheets
         files = _publish(Path(job.out), name, docs)
         if answers:
-            files += _publish(Path(job.out) / ANSWERS, name, answers, prefix=f"{ANSWERS}/")
+            files += _publish(Path(job.answers or "."), name, answers, prefix=f"{job.answers}/")
         final = final_state(trace)
         return SeedResult(seed, name, final["mean_error"], final["learned"], None, tuple(files))
     except TracerError as exc:
         return SeedResult(seed, name, error=str(exc))
+
+
+def _worksheet(job: Job, config: Config, trace, lesson_docs) -> tuple[list, list]:
+    """The seed's worksheet and key, about an iteration its lesson does not walk through, with
+    no answer that the lesson's files print (``tracer.batch.answers``)."""
+    from tracer.batch.answers import KEY_FILE, answer_key, printed_numbers, worksheet_iteration
+    from tracer.worksheet.render import render_exercises
+    from tracer.batch.questions import choose_questions
+    from tracer.render.model import Document
+    from tracer.config import load_config
+    from tracer.train import run
+
+    j = worksheet_iteration(config.init.seed, config.train.iterations, int(trace.recorded_iterations[0]))
+    if j not in trace.recorded_iterations:
+        trace = run(load_config(config, {"train.iterations": j + 1, "record.iterations": str(j)}))
+    avoid = printed_numbers((d.content.decode("utf-8", "replace") for d in lesson_docs), job.digits)
+    sheets, keys = render_exercises(trace, langs=job.langs, formats=job.formats, fragment=job.fragment,
+                                    digits=job.digits, templates=job.templates, iteration=j, avoid=avoid)
+    questions = choose_questions(trace, j, job.digits, avoid)   # the same choice, for answers.json
+    key = answer_key(questions, seed=config.init.seed, iteration=j, digits=job.digits)
+    return sheets, [*keys, Document(KEY_FILE, key)]
 
 
 def _publish(root: Path, name: str, docs, prefix: str = "") -> list[str]:
@@ -144,6 +162,10 @@ def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
         raise TracerError(f"--jobs {jobs} must be at least 1")
     jobs = min(jobs or os.cpu_count() or 1, len(seeds)) or 1
     job = replace(job, width=max(3, len(str(max(seeds, default=0)))))
+    if job.exercises:
+        from tracer.batch.answers import answers_folder
+
+        job = replace(job, answers=str(answers_folder(job.out, job.answers)))
     _warm_up(job)
     results: list[SeedResult] = []
     if jobs == 1:
@@ -165,14 +187,14 @@ def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
         except BaseException:
             pool.terminate()
             pool.join()
-            _sweep(Path(job.out))
+            _sweep(Path(job.out), job.answers)
             raise
     return sorted(results, key=lambda r: r.seed)
 
 
-def _sweep(out: Path) -> None:
+def _sweep(out: Path, answers: str | None) -> None:
     """Remove the hidden partial folders an interrupted batch leaves behind."""
-    for root in (out, out / ANSWERS):
+    for root in (out, Path(answers or out)):
         if root.is_dir():
             for partial in root.glob(".seed-*.partial-*"):
                 shutil.rmtree(partial, ignore_errors=True)

@@ -16,7 +16,8 @@ KEY = Kind("worksheet", "answers", {"md": "worksheet/answers.md.j2", "html": "wo
 
 def render_exercises(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = FORMATS,
                      fragment: bool = False, digits: int = 4, templates: str | None = None,
-                     iteration: int = 0, derivations: dict | None = None) -> tuple[list[Document], list[Document]]:
+                     iteration: int = 0, derivations: dict | None = None,
+                     avoid: frozenset[str] = frozenset()) -> tuple[list[Document], list[Document]]:
     """The worksheets and the answer keys of ``trace``'s seed, in every language × format.
 
     1. choose the questions from the seed (``choose_questions``);
@@ -29,7 +30,7 @@ def render_exercises(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Se
     ``.fragment.html``) and ``answers.<lang>.md`` / ``.html``.
     """
     check_digits(digits)
-    questions = choose_questions(trace, iteration, digits)
+    questions = choose_questions(trace, iteration, digits, avoid)   # avoid: numbers the lesson prints
     if derivations is None:
         derivations = derive_questions(trace, questions, iteration, digits)
     context = build(trace, questions, derivations, digits, iteration)

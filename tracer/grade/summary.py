@@ -1,0 +1,44 @@
+"""The teacher's summary of a graded class (``summary.<lang>.md`` / ``.html``) and ``grades.csv``.
+
+Rendered by the shared layer (``tracer.render.render``) from the ``grade/`` template family, one
+prose file per language.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from tracer.grade.grade import FEEDBACK, Graded, grades_csv
+from tracer.render.document import Kind
+from tracer.render.model import Document
+
+SUMMARY = Kind("grade", "summary", {"md": "grade/summary.md.j2", "html": "grade/summary.md.j2"})
+
+
+def context(graded: Sequence[Graded], ids: Sequence[str]) -> dict:
+    """The summary's template variables: counts per question and feedback, rows, bad rows."""
+    from tracer.render.escape import UserText
+    from tracer.render.numbers import num
+
+    good = [g for g in graded if g.error is None]
+    counts = {qid: dict.fromkeys(FEEDBACK, 0) for qid in ids}
+    for g in good:
+        for qid, word in zip(ids, g.feedback):
+            counts[qid][word] += 1
+    top = max((g.max or 0 for g in good), default=len(ids))
+    mean = sum(g.score or 0 for g in good) / len(good) if good else 0.0
+    students = [{"row": str(g.row), "student": UserText(g.student) if g.student else "—", "seed": UserText(g.seed),
+                 "score": f"{g.score} / {g.max}" if g.error is None else "—"} for g in graded]
+    return {"n_rows": str(len(graded)), "n_graded": str(len(good)), "n_bad": len(graded) - len(good),
+            "mean": num(mean, 3), "max": str(top), "feedback": list(FEEDBACK),
+            "questions": [{"id": qid, "counts": {w: str(n) for w, n in counts[qid].items()}} for qid in ids],
+            "students": students, "bad": [UserText(g.error) for g in graded if g.error is not None]}
+
+
+def render_grades(graded: Sequence[Graded], ids: Sequence[str], *, langs: Sequence[str] = ("zh", "en", "zh-en"),
+                  formats: Sequence[str] = ("md", "html"), templates: str | None = None) -> list[Document]:
+    """``grades.csv`` and the summary page in every language × format."""
+    from tracer.render.document import render
+
+    docs = [Document("grades.csv", grades_csv(graded, ids))]
+    return docs + render(SUMMARY, context(graded, ids), langs=langs, formats=formats, templates=templates)
