@@ -33,12 +33,12 @@ RELATIVE = 0.005  # tolerance: 0.5 % of the size of the numbers that make up the
 def answers_folder(out: str | os.PathLike, answers: str | os.PathLike | None) -> Path:
     """The key folder: ``answers`` or the sibling ``<out>-answers``; refused inside ``out``.
 
-    >>> answers_folder("class", None).name
-    'class-answers'
+    >>> answers_folder("class", None).name, answers_folder(".", None) == Path.cwd().parent / f"{Path.cwd().name}-answers"
+    ('class-answers', True)
     """
-    out_path = Path(out)
-    folder = Path(answers) if answers is not None else out_path.parent / f"{out_path.resolve().name}-answers"
-    inner, outer = folder.resolve(), out_path.resolve()
+    outer = Path(out).resolve()
+    folder = Path(answers) if answers is not None else outer.parent / f"{outer.name}-answers"
+    inner = folder.resolve()
     if inner == outer or outer in inner.parents:
         raise TracerError(f"--answers {str(folder)!r} is inside the class folder {str(out)!r}, which is handed "
                           f"to students; choose a folder outside it (the default is {outer.name}-answers beside it)")

@@ -216,8 +216,18 @@ def grades_csv(graded: Sequence[Graded], ids: Sequence[str]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*COLUMNS, *ids])
     for g in graded:
+        student, seed = _cell(g.student), _cell(g.seed)
         if g.error is not None:
-            writer.writerow([g.student, g.seed, "", "", *([""] * len(ids))])
+            writer.writerow([student, seed, "", "", *([""] * len(ids))])
         else:
-            writer.writerow([g.student, g.seed, g.score, g.max, *g.feedback])
+            writer.writerow([student, seed, g.score, g.max, *g.feedback])
     return buffer.getvalue().encode()
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula (``=…``, ``+…``, ``@…`` get a leading ``'``).
+
+    >>> _cell("=HYPERLINK(1)"), _cell("Ann")
+    ("'=HYPERLINK(1)", 'Ann')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
