@@ -35,7 +35,8 @@ def _keys(folder: Path) -> dict[int, dict]:
 
 def test_keys_go_to_the_sibling_folder_never_inside(klass):
     out, answers = klass / "class", klass / "class-answers"
-    assert sorted(p.name for p in answers.iterdir()) == ["seed-001", "seed-002", "seed-003", "submissions-template.csv"]
+    assert sorted(p.name for p in answers.iterdir() if not p.name.startswith(".")) == [
+        "seed-001", "seed-002", "seed-003", "submissions-template.csv"]
     assert not [p for p in out.rglob("*") if p.name.startswith("answers")]
     assert {p.name for p in (answers / "seed-002").iterdir()} >= {"answers.json", "answers.en.md", "answers.zh-en.html"}
 
@@ -144,8 +145,10 @@ def test_grade_writes_rows_in_input_order_and_names_bad_rows(klass, tmp_path, ca
     assert out[8][2:] == ["0", "6", "missing", "sign", "missing", "missing", "missing", "missing"]
     summary = (tmp_path / "grades" / "summary.zh-en.md").read_text(encoding="utf-8")
     assert "每道题的情况" in summary and "How each question went" in summary and "row 8" in summary
+    assert "| 6 / 6 | 3 |" in summary and "| 1 / 6 | 1 |" in summary and "| 0 / 6 | 1 |" in summary
+    assert "| q1 | 3 | 0 | 1 | 0 | 1 | 0 |" in summary   # correct, tolerance, sign, factor, missing, wrong
     html = (tmp_path / "grades" / "summary.en.html").read_text(encoding="utf-8")
-    assert "<table>" in html and "学生1" in html
+    assert "<table" in html and "Rows that could not be graded" in html
 
 
 def test_grade_refuses_unusable_inputs(tmp_path, klass, capsys):

@@ -10,6 +10,7 @@ build, never into a page.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,7 +65,7 @@ def make_spec(options: Mapping[str, Any], base: Path, where: str) -> LessonSpec:
     if not options.get("config"):
         raise CourseError(f"{where}: an nntrace lesson needs a config, e.g. config: lessons/seed.toml")
     path = Path(str(options["config"]))
-    path = path if path.is_absolute() else base / path
+    path = Path(os.path.normpath(path if path.is_absolute() else base / path))
     lang = str(options.get("lang") or "en").strip()
     iteration = _integer(options.get("iteration"), "iteration", where, path)
     sections = options.get("sections")
