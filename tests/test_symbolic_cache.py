@@ -232,3 +232,15 @@ def test_warm_latex_equals_sympy_latex_for_shipped_examples(example):
         assert [latex(t) for _, t in trees] == [sympy_latex(e) for _, e in spec.factors]
     for old, new in zip(arch.deltas, forms.deltas(chains), strict=True):
         assert (latex(new["tree"]), latex(new["matrix_tree"])) == (old["latex"], old["matrix_latex"])
+
+
+def test_warm_derivation_text_and_digits(folder):
+    tracer.derive(None, "w1[2,0]", 0)      # fills the cache
+    cache.clear_memory()
+    (d,) = tracer.derive(None, "w1[2,0]", 0, digits=3)
+    assert d.substituted_latex.startswith(r"\frac{\partial E}{\partial w^{(1)}_{2}} = 0.474 \cdot 0.249 \cdot ")
+    assert d.text == "∂E/∂w1[j] = Σ_n (l2[n] − y[n])·l2[n]·(1 − l2[n])·l1[n,j]"
+    mean = Network((2, 3, 2), ("tanh", "tanh"), "none", "half_sse", "mean")
+    general = forms.general(mean, "w1", cache.architecture(mean).factors["w1"])
+    from tracer.symbolic.notation import text
+    assert text(general) == "∂E/∂w1[j,k] = Σ_n 1/(2·N)·(l2[n,k] − y[n,k])·(1 − l2[n,k]²)·l1[n,j]"

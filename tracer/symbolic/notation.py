@@ -221,7 +221,10 @@ def text(tree: Tree) -> str:
     if kind == "pow":
         base = text(tree[1])
         base = base if tree[1][0] in ("sym", "idx") else f"({base})"
-        return base + str(tree[2][1]).translate(_SUPERSCRIPTS)
+        exponent = tree[2][1]
+        if exponent < 0:
+            return "1/" + base + (str(-exponent).translate(_SUPERSCRIPTS) if exponent != -1 else "")
+        return base + str(exponent).translate(_SUPERSCRIPTS)
     if kind == "add":
         out = ""
         for position, term in enumerate(tree[1:]):
@@ -229,15 +232,29 @@ def text(tree: Tree) -> str:
             out += (" − " if negative else " + ") if position else ("−" if negative else "")
             out += text(_negate(term) if negative else term)
         return out
-    if kind in ("mul", "chain"):
-        parts = [f"({text(f)})" if f[0] == "add" else text(f) for f in tree[1:]]
-        if kind == "mul" and parts[0] == "-1":
-            return "−" + "·".join(parts[1:])
-        return "·".join(parts)
+    if kind == "mul":
+        return _text_mul(tree)
+    if kind == "chain":
+        return "·".join(f"({text(f)})" if f[0] == "add" else text(f) for f in tree[1:])
     if kind == "eq":
         return f"{text(tree[1])} = {text(tree[2])}"
     if kind == "deriv":
         return f"∂E/∂{text(tree[1])}"
     if kind == "sum":
-        return f"Σ_{','.join(tree[1])} {text(tree[2])}"
+        return " ".join(f"Σ_{letter}" for letter in tree[1]) + f" {text(tree[2])}"
     raise ValueError(f"no text form for {kind!r}")
+
+
+def _text_mul(tree: Tree) -> str:
+    """``a·(1 − a)``, ``−x``, ``1/(2·N)``: a number first, factors with negative powers below."""
+    args = tree[1:]
+    p, q = (args[0][1], args[0][2]) if is_num(args[0]) else (1, 1)
+    rest = args[1:] if is_num(args[0]) else args
+    above = [f"({text(f)})" if f[0] == "add" else text(f) for f in rest if not (f[0] == "pow" and f[2][1] < 0)]
+    below = [text(["pow", f[1], ["num", -f[2][1], 1]] if f[2][1] != -1 else f[1]) for f in rest
+             if f[0] == "pow" and f[2][1] < 0]
+    top = "·".join(([str(abs(p))] if abs(p) != 1 or not above else []) + above)
+    bottom = ([str(q)] if q != 1 else []) + below
+    if bottom:
+        top += "/" + (bottom[0] if len(bottom) == 1 else "(" + "·".join(bottom) + ")")
+    return ("−" if p < 0 else "") + top
