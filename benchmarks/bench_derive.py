@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,10 +43,14 @@ print(elapsed)
 """
 
 
-def timed(command: list[str], env: dict, cwd: Path) -> float:
+def timed(command: list[str], env: dict, cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, env=env, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def sympy_loaded(args: list[str], env: dict, cwd: Path) -> bool:
@@ -73,7 +78,7 @@ def main() -> None:
             "nntrace derive, cold": lambda: _cold(derive, work),
             "nntrace lesson md,html, warm": lambda: timed(lesson, warm_env, work),
         }
-        times: dict[str, list[float]] = {name: [] for name in cases}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for _ in range(options.runs):
             for name, case in cases.items():
                 times[name].append(case())
@@ -82,12 +87,13 @@ def main() -> None:
         loaded = {"derive": sympy_loaded(derive[3:], warm_env, work), "lesson": sympy_loaded(lesson[3:], warm_env, work)}
         full = [float(subprocess.run([sys.executable, "-c", FULL], env=warm_env, capture_output=True, text=True,
                                      check=True).stdout) for _ in range(3)]
-    seed = statistics.median(times["python seed_network.py"])
-    print(f"medians of {options.runs} runs, each a fresh process, cases interleaved ({os.cpu_count()} CPUs)")
-    print(f"{'case':<32}{'median':>10}{'/ seed script':>16}")
+    seed = [statistics.median(t[k] for t in times["python seed_network.py"]) for k in (0, 1)]
+    print(f"medians of {options.runs} runs, each a fresh process, cases interleaved ({os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f})")
+    print(f"{'case':<32}{'wall':>9}{'/ seed':>8}{'CPU':>10}{'/ seed':>8}")
     for name, values in times.items():
-        median = statistics.median(values)
-        print(f"{name:<32}{median:>9.3f}s{median / seed:>16.2f}")
+        wall, cpu = (statistics.median(t[k] for t in values) for k in (0, 1))
+        print(f"{name:<32}{wall:>8.3f}s{wall / seed[0]:>8.2f}{cpu:>9.3f}s{cpu / seed[1]:>8.2f}")
     print("target: nntrace derive warm / seed script ≤ 0.40 (aim ≤ 0.25)")
     print(f"sympy imported by a warm run: derive {loaded['derive']}, lesson {loaded['lesson']} (must be False)")
     print(f"sympy import a warm run no longer pays (median, in a fresh interpreter): {statistics.median(imports):.3f}s")

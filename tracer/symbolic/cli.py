@@ -1,7 +1,7 @@
 """``nntrace derive``: the chain rule for chosen parameters, checked against a trace.
 
 Importing this module is cheap (the parser is built for every command); sympy is imported only
-when the command runs.
+on a derivation-cache miss.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from tracer.config import Network
-from tracer.errors import DerivationError
+from tracer.errors import DerivationError, Disagreement
 from tracer.symbolic import forms
 from tracer.symbolic.chain import N, ChainSpec, build
 from tracer.symbolic.notation import latex
@@ -117,7 +117,7 @@ def _same_printing(arch, chains: forms.Chains) -> None:
 
 
 def _bug(message: str) -> None:
-    raise DerivationError(f"{message}; this is a bug, please report it with the config")
+    raise Disagreement(f"{message}; this is a bug, please report it with the config")
 
 
 __all__ = ["build_chains", "spec_of", "to_sympy", "to_tree"]

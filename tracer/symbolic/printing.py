@@ -1,4 +1,7 @@
-"""LaTeX for derivations: a ``LatexPrinter`` subclass with the lesson's notation.
+"""sympy's LaTeX for derivations: a ``LatexPrinter`` subclass with the lesson's notation.
+
+This is the reference for nntrace's own printer (``notation``), which is what derivations show:
+on a cache miss ``convert`` prints every formula with both and requires the same text.
 
 Names follow the tensor table: ``l2`` prints as ``l^{(2)}``, ``w0`` as ``w^{(0)}``, ``W1`` as
 ``W^{(1)}``, ``delta2`` as ``\\delta^{(2)}``; derivatives use ∂; elementwise products use ⊙;
