@@ -224,15 +224,23 @@ def _chain(x, d: int) -> dict[str, Any]:
         cells = [_cell(a[s] if idx[:1] == ("n",) else a, d) for a, idx in zip(arrays, letters)]
         rows.append({"n": str(s), "cells": cells, "product": num(float(products[s]), d)})
     k = int(x.parameter[1:])
+    index = ",".join(map(str, x.index))
     return {
-        "weight": x.weight, "parameter": x.parameter, "k": str(k), "index": ",".join(map(str, x.index)),
-        "latex": x.latex, "matrix_latex": x.matrix_latex, "substituted_latex": x.substituted_latex,
-        "factors": [{"name": f.name, "latex": f.latex.replace("|", r"\vert ")} for f in x.factors],
+        "weight": UserText(x.weight), "parameter": UserText(x.parameter), "k": str(k), "index": index,
+        "grad_label": UserText(f"{x.parameter}_grad[{index}]"),
+        "latex": _math(x.latex), "matrix_latex": _math(x.matrix_latex), "substituted_latex": _math(x.substituted_latex),
+        "factors": [{"name": UserText(f.name), "latex": _math(f.latex).replace("|", r"\vert ")} for f in x.factors],
         "rows": rows, "more": n > MAX_SAMPLES, "n": str(n), "summed": ", ".join(summed),
         "value": num(x.value, 12), "numpy_value": num(x.numpy_value, 12), "finite_difference": num(x.finite_difference, 12),
         "agree": x.agree, "figure_id": f"chain-{x.parameter}", "iteration": str(x.iteration),
         "is_bias": x.parameter.startswith("b"),
     }
+
+
+def _math(latex: str) -> str:
+    """Derivation LaTeX (read from a cache) kept inside its formula: no ``$`` and no line break
+    can end the math in the Markdown around it."""
+    return str(latex).replace("$", r"\$").replace("\n", " ").replace("\r", " ")
 
 
 def _cell(value: np.ndarray, d: int) -> str:

@@ -82,7 +82,7 @@ def render(kind: Kind, context: Mapping[str, Any], *, langs: Sequence[str] = DEF
     """
     docs: list[Document] = []
     files: dict[str, str] = {}
-    names = language_names(kind.family, langs, context, templates) if len(langs) > 1 else {}
+    names = language_names(kind.family, langs, templates) if len(langs) > 1 else {}
     for lang in langs:
         codes = tuple(lang.split("-"))
         drawn = dict(figures(lang, load_prose(kind.family, codes, context, templates))) if figures else {}
@@ -101,12 +101,12 @@ def render(kind: Kind, context: Mapping[str, Any], *, langs: Sequence[str] = DEF
     return docs
 
 
-def language_names(family: str, langs: Sequence[str], context: Mapping[str, Any],
-                   templates: str | None) -> dict[str, str]:
-    """Each language's own name for itself (its prose file's ``language_name``)."""
-    codes = list(dict.fromkeys(code for lang in langs for code in lang.split("-")))
-    prose = load_prose(family, codes, context, templates)
-    return {code: str(prose[code].language_name) if "language_name" in prose[code] else code for code in codes}
+def language_names(family: str, langs: Sequence[str], templates: str | None) -> dict[str, str]:
+    """Each language's own name for itself, for the links between language versions."""
+    from tracer.render.prose import language_name
+
+    codes = dict.fromkeys(code for lang in langs for code in lang.split("-"))
+    return {code: language_name(family, code, templates) for code in codes}
 
 
 def siblings(kind: Kind, langs: Sequence[str], lang: str, form: str, fragment: bool,

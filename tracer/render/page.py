@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 from tracer.errors import TracerError
 from tracer.render.mathml import display_html, formula_html
+from tracer.render.sanitize import safe_formula  # every formula passes the MathML allowlist
 from tracer.render.mathwidth import min_text_width
 
 
@@ -32,8 +33,9 @@ def _parser():
     for name, tag, css in (("pair", "div", "nntrace-pair"), ("lang", "div", "nntrace-lang"),
                            ("figure", "figure", "nntrace-figure")):
         md.use(container_plugin, name=name, render=_container(tag, css))
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: formula_html(tokens[idx].content))
-    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: display_html(tokens[idx].content.strip()))
+    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: safe_formula(formula_html(tokens[idx].content)))
+    md.add_render_rule("math_block", lambda self, tokens, idx, options, env:
+                       safe_formula(display_html(tokens[idx].content.strip())))
     md.add_render_rule("image", _image)
     md.core.ruler.push("nntrace_cell_labels", _label_cells)
     md.add_render_rule("table_open", _table_open)

@@ -8,6 +8,7 @@ the packaged file. A language nntrace does not ship is one complete prose file p
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from tracer.render.environment import PACKAGED, TemplateError, environment, get_template, template_errors
@@ -81,3 +82,24 @@ def load_prose(family: str, codes: Sequence[str], context: Mapping[str, Any],
             patterns[code] = prose.term_pattern
         out[code] = prose
     return out
+
+
+@lru_cache(maxsize=256)
+def language_name(family: str, code: str, templates: str | None = None) -> str:
+    """The language's name for itself (``{% set language_name = "中文" %}`` in its prose file), read
+    without rendering the file; the code itself when the file does not set it."""
+    from jinja2 import nodes
+
+    env = environment(templates)
+    loader = env.nntrace_loader
+    name = prose_path(family, code)
+    for source in ([name] if loader.in_course(name) else []) + [PACKAGED + name]:
+        if loader.locate(source) is None:
+            continue
+        with template_errors(source):
+            tree = env.parse(*env.loader.get_source(env, source)[:2])
+        for assign in tree.find_all(nodes.Assign):
+            if (isinstance(assign.target, nodes.Name) and assign.target.name == "language_name"
+                    and isinstance(assign.node, nodes.Const)):
+                return str(assign.node.value)
+    return code
