@@ -52,7 +52,7 @@ def main() -> int:
     args = parser.parse_args()
     seed, lesson = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        lesson_cmd = [sys.executable, "-m", "tracer", "lesson", "--out", str(Path(tmp) / "output")]
+        lesson_cmd = [sys.executable, "-m", "tracer", "lesson", "--format", "md,html", "--out", str(Path(tmp) / "output")]
         timed(lesson_cmd, tmp)  # warm the derivation cache and the OS file cache once
         for _ in range(args.runs):
             seed.append(timed([sys.executable, args.seed_script], tmp))

@@ -18,7 +18,8 @@ def register(sub) -> None:
     add_trace_options(p)
     p.add_argument("--trace", metavar="TRACE", help="render this trace file instead of running the config")
     p.add_argument("--lang", default="zh,en,zh-en", metavar="zh,en,zh-en", help="languages (default: all three)")
-    p.add_argument("--format", default="md,html", metavar="md,html", help="formats (default: both)")
+    p.add_argument("--format", default="md,html,ipynb", metavar="md,html,ipynb", help="formats (default: all three)")
+    p.add_argument("--execute", action="store_true", help="run the notebooks with nbclient and keep their outputs")
     p.add_argument("--fragment", action="store_true",
                    help="HTML as an embeddable <article class=\"nntrace-lesson\"> fragment")
     p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
@@ -30,6 +31,7 @@ def register(sub) -> None:
 def cmd_lesson(args: argparse.Namespace) -> int:
     from tracer.errors import TracerError
     from tracer.render.document import parse_formats, parse_langs
+    from tracer.lesson.render import LESSON_FORMATS
     from tracer.lesson.run import lesson
 
     from tracer.render.numbers import check_digits
@@ -42,7 +44,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
     check_dir_target(Path(args.out))   # refuse a file, FIFO or symlink before tracing
     langs = parse_langs(args.lang, args.templates)
-    formats = parse_formats(args.format)
+    formats = parse_formats(args.format, LESSON_FORMATS)
     overrides = [f for f in ("config", "seed", "lr", "iterations", "layers", "activation", "data", "record")
                  if getattr(args, f) is not None]
     if args.trace is not None and overrides:
@@ -53,6 +55,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
         config = config_from_args(args)
     written = lesson(config, trace_path=args.trace, out=args.out, langs=langs, formats=formats,
-                     fragment=args.fragment, digits=args.digits, templates=args.templates)
+                     fragment=args.fragment, digits=args.digits, templates=args.templates,
+                     execute=args.execute)
     print(f"wrote {len(written)} files to {str(Path(args.out).resolve())!r}")
     return 0

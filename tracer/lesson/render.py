@@ -7,6 +7,7 @@ memory and writes nothing (``write_documents`` does). The rendering itself is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from tracer.lesson.context import Options, build
@@ -15,15 +16,16 @@ from tracer.render.document import DEFAULT_LANGS, FORMATS, Kind, parse_formats, 
 from tracer.render.model import Document
 from tracer.render.numbers import check_digits
 
-__all__ = ["render_lesson", "derive_per_layer", "draw_figures", "parse_langs", "parse_formats", "LESSON"]
+__all__ = ["render_lesson", "derive_per_layer", "draw_figures", "parse_langs", "parse_formats", "LESSON", "LESSON_FORMATS"]
 
 LESSON = Kind("lesson", "lesson", {"md": "lesson/lesson.md.j2", "html": "lesson/lesson.md.j2"})
+LESSON_FORMATS = (*FORMATS, "ipynb")   # the notebook is built by tracer.notebook
 
 
 def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = FORMATS,
                   fragment: bool = False, digits: int = 4, templates: str | None = None,
                   derivations: Sequence | None = None, iteration: int | None = None,
-                  table_iterations: Sequence[int] | None = None) -> list[Document]:
+                  table_iterations: Sequence[int] | None = None, execute: bool = False) -> list[Document]:
     """The lesson documents of ``trace`` in every language × format, plus its figures.
 
     1. derive the chain rule for one weight per layer (unless ``derivations`` are given);
@@ -32,7 +34,9 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
     4. render each language and format (``tracer.render.render``), the loss curve per language.
 
     Returns documents named ``lesson.<lang>.md``, ``lesson.<lang>.html`` (or
-    ``lesson.<lang>.fragment.html`` with ``fragment``) and, with Markdown, ``figures/*.svg``.
+    ``lesson.<lang>.fragment.html`` with ``fragment``; with the explorer of ``tracer.explorer``),
+    ``lesson.<lang>.ipynb`` (``tracer.notebook``, run with nbclient when ``execute``) and, with
+    Markdown, ``figures/*.svg``.
     """
     check_digits(digits)
     j = int(trace.recorded_iterations[0]) if iteration is None else iteration
@@ -49,8 +53,31 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
                          x_label=" / ".join(a["x"] for a in axis), y_label=" / ".join(a["y"] for a in axis))
         return {**shared, "loss": (f"figures/loss.{lang}.svg", svg)}
 
-    return render(LESSON, context, langs=langs, formats=formats, fragment=fragment, templates=templates,
+    kind = replace(LESSON, builders=_notebook(trace, j, execute) if "ipynb" in formats else {},
+                   finish=_explorer(trace, options, templates) if "html" in formats else None)
+    return render(kind, context, langs=langs, formats=formats, fragment=fragment, templates=templates,
                   figures=figures)
+
+
+def _notebook(trace, iteration: int, execute: bool) -> dict:
+    """The ``ipynb`` format of the lesson family (``tracer.notebook``)."""
+    from tracer.notebook import notebook_document
+
+    def build(variables, prose, codes, templates):
+        return notebook_document(trace, iteration, variables, prose, codes, templates=templates, execute=execute)
+    return {"ipynb": build}
+
+
+def _explorer(trace, options: Options, templates: str | None):
+    """The explorer's hook on each HTML page: numbers prepared once, a block per page language."""
+    from tracer.explorer import insert, prepare
+    from tracer.explorer import render as render_explorer
+
+    prepared = prepare(trace, digits=options.digits, iteration=options.iteration,
+                       table_iterations=options.table_iterations)
+    if prepared is None:
+        return None
+    return lambda html, codes: insert(html, render_explorer(prepared, codes, templates))
 
 
 def derive_per_layer(trace, iteration: int, digits: int = 4) -> list:

@@ -27,8 +27,9 @@ def trace_for_lesson(config):
 
 
 def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "output",
-           langs: Sequence[str] = ("zh", "en", "zh-en"), formats: Sequence[str] = ("md", "html"),
-           fragment: bool = False, digits: int = 4, templates: str | None = None) -> list[Path]:
+           langs: Sequence[str] = ("zh", "en", "zh-en"), formats: Sequence[str] = ("md", "html", "ipynb"),
+           fragment: bool = False, digits: int = 4, templates: str | None = None,
+           execute: bool = False) -> list[Path]:
     """Render a lesson and write it to ``out``; return the files written.
 
     1. trace (or load ``trace_path``);
@@ -48,5 +49,5 @@ def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "out
 
         trace, table = trace_for_lesson(load_config(config))
     docs = render_lesson(trace, langs=langs, formats=formats, fragment=fragment, digits=digits,
-                         templates=templates, table_iterations=table)
+                         templates=templates, table_iterations=table, execute=execute)
     return write_documents(out, docs)

@@ -40,6 +40,11 @@ class Kind:
     """Output files are ``<stem>.<lang>.md`` and ``<stem>.<lang>.html`` (``.fragment.html``)."""
     templates: Mapping[str, str] = field(default_factory=dict)
     """The skeleton for each format, e.g. ``{"md": "lesson/lesson.md.j2", "html": …}``."""
+    builders: Mapping[str, Callable[..., Document]] = field(default_factory=dict)
+    """Formats the family builds itself (the lesson's ``ipynb``): ``builder(variables, prose, codes,
+    templates) -> Document``, called with the same variables and prose as the skeleton formats."""
+    finish: Callable[[str, Sequence[str]], str] | None = None
+    """A last step on each HTML page, ``finish(html, codes) -> html`` (the lesson's explorer)."""
 
 
 def parse_langs(text: str | Sequence[str], templates: str | None = None,
@@ -60,12 +65,12 @@ def parse_langs(text: str | Sequence[str], templates: str | None = None,
     return tuple(items)
 
 
-def parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
-    """``"md,html"`` → ``("md", "html")``."""
+def parse_formats(text: str | Sequence[str], allowed: Sequence[str] = FORMATS) -> tuple[str, ...]:
+    """``"md,html"`` → ``("md", "html")``; a family with formats of its own passes ``allowed``."""
     items = [s.strip() for s in text.split(",")] if isinstance(text, str) else list(text)
-    bad = [f for f in items if f not in FORMATS]
+    bad = [f for f in items if f not in allowed]
     if bad or not items:
-        raise TracerError(f"--format {text!r}: choose from {', '.join(FORMATS)} (comma-separated)")
+        raise TracerError(f"--format {text!r}: choose from {', '.join(allowed)} (comma-separated)")
     return tuple(dict.fromkeys(items))
 
 
@@ -125,6 +130,8 @@ def render_one(kind: Kind, variables: Mapping[str, Any], codes: Sequence[str], f
                figures: Mapping[str, str] | None = None) -> Document:
     """One document of ``kind`` for the languages ``codes`` in format ``form``."""
     prose = load_prose(kind.family, codes, variables, templates)
+    if form in kind.builders:
+        return kind.builders[form](variables, prose, codes, templates)
     title = variables.get("custom_title") or " · ".join(str(prose[c].title) for c in codes)
     description = " · ".join(str(prose[c].description) for c in codes)
     name = "-".join(codes)
@@ -136,6 +143,8 @@ def render_one(kind: Kind, variables: Mapping[str, Any], codes: Sequence[str], f
     html = render_page(markdown, title=plain(title), description=plain(description),
                        lang=str(prose[codes[0]].html_lang), fragment=fragment, figures=figures or {},
                        templates=templates)
+    if kind.finish is not None:
+        html = kind.finish(html, codes)
     return Document(f"{kind.stem}.{name}.fragment.html" if fragment else f"{kind.stem}.{name}.html", html.encode())
 
 
