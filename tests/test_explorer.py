@@ -99,6 +99,7 @@ def test_no_javascript_page_is_the_static_lesson(small_trace, monkeypatch):
     block = BLOCK.search(with_explorer).group(0)
     assert block.startswith('<div class="nntrace-explorer"><template class="nx-template">')
     outside = re.sub(r"<template.*?</template>", "", block, flags=re.S)
+    assert block.count("<template") == 2
     assert re.fullmatch(r'<div class="nntrace-explorer"><script type="application/json" class="nx-data">.*?</script>'
                         r"<script>.*</script></div>\n", outside, re.S)
     assert ' id="' not in block   # several explorers can share a page

@@ -31,7 +31,7 @@
     var play = box.querySelector(".nx-play");
     var marker = box.querySelector(".nx-marker");
     var panel = box.querySelector("[data-nntrace-panel]");
-    var store = box.querySelector(".nx-store");
+    var store = root.querySelector("template.nx-formulas").content;
     var state = { index: data.start, weight: null, timer: null };
 
     function frame() { return data.frames[state.index]; }

@@ -108,16 +108,17 @@ def matrices(network, first: Mapping[str, Any], labels) -> str:
 
 
 def store(chains: Mapping[str, ParameterChain], network) -> str:
-    """Each parameter's general form and factor formulas as MathML, hidden, for the panel to copy."""
+    """Each parameter's general form and factor formulas as MathML, in a ``<template>`` (never
+    rendered) for the panel to copy."""
     from tracer.render.mathml import to_mathml
 
-    out = ['<div class="nx-store" hidden>']
+    out = ['<template class="nx-formulas">']
     for name in parameter_names(network):
         c = chains[name]
         out.append(f'<div data-formula="{name}">{to_mathml(c.latex, True)}</div>')
         for n, latex in enumerate(c.factor_latex):
             out.append(f'<span data-factor="{name}" data-n="{n}">{to_mathml(latex)}</span>')
-    out.append("</div>")
+    out.append("</template>")
     return "".join(out)
 
 
@@ -158,11 +159,11 @@ def explorer(parts: Mapping[str, Any], labels: Sequence[Mapping[str, str]], scri
             f'<p class="nx-note">{_e(both(labels, "carried", carried=carried, count=parts["count"]))}</p>'
             f'{controls(parts["iterations"], parts["start"], labels)}'
             f'<div class="nx-figures">{parts["network"]}{parts["curve"]}</div>'
-            f'{parts["matrices"]}{panel(labels)}{parts["store"]}</section>')
+            f'{parts["matrices"]}{panel(labels)}</section>')
     dynamic = {key: [str(lab[key]) for lab in labels] for key in
                ("panel", "play", "pause", "agree", "disagree", "more", "factor", "product", "sample")}
     payload = {**parts["payload"], "labels": dynamic}
-    return (f'<div class="nntrace-explorer"><template class="nx-template">{body}</template>'
+    return (f'<div class="nntrace-explorer"><template class="nx-template">{body}</template>{parts["store"]}'
             f"{json_script(payload)}<script>{script}</script></div>")
 
 
