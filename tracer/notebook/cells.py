@@ -14,7 +14,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from tracer.activations import ACTIVATIONS as ACT
-from tracer.program import ACTIVATION_CODE, Step, steps
+from tracer.program import Step, activation_code, steps
 
 INDENT = "    "
 
@@ -72,7 +72,7 @@ def helpers_code(config, messages: Sequence[dict]) -> str:
     notebook's language(s)."""
     lines = []
     for name in dict.fromkeys(config.network.activation):
-        forward, back = ACTIVATION_CODE[name]
+        forward, back = activation_code(name)
         lines += [f"def {name}(x, back=False):", INDENT + "if back:", INDENT * 2 + f"return {back}",
                   INDENT + f"return {forward}", "", ""]
     def joined(key: str, sep: str = "\n") -> str:
