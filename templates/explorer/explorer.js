@@ -20,7 +20,9 @@
     return text.replace(/\{(\w+)\}/g, function (m, key) { return key in values ? String(values[key]) : m; });
   }
   function label(data, key, values) {
-    return data.labels[key].map(function (t) { return fill(t, values || {}); }).join(" / ");
+    var seen = [];
+    data.labels[key].forEach(function (t) { t = fill(t, values || {}); if (seen.indexOf(t) < 0) { seen.push(t); } });
+    return seen.join(" / ");
   }
   function cell(tag, text) { var el = document.createElement(tag); el.textContent = text; return el; }
 

@@ -31,7 +31,7 @@ def _e(text: Any) -> str:
 
 def both(labels: Sequence[Mapping[str, str]], key: str, **fill: Any) -> str:
     """One label in every language of the page, joined with `` / ``."""
-    return " / ".join(str(lab[key]).format(**fill) for lab in labels)
+    return " / ".join(dict.fromkeys(str(lab[key]).format(**fill) for lab in labels))
 
 
 def network_svg(layers: Sequence[int], first: Mapping[str, Any], labels, biased: bool) -> str:
