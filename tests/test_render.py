@@ -15,7 +15,7 @@ import tracer
 from tracer.cli import main
 from tracer.resources import templates_dir
 
-FAMILIES = ("lesson", "report", "index", "worksheet")
+FAMILIES = ("lesson", "report", "index", "worksheet", "explorer", "notebook")
 
 
 def _fixture_language(root: Path, code: str = "xx") -> Path:

@@ -71,7 +71,7 @@ def render(prepared: Prepared, langs: Sequence[str], templates: str | None = Non
     from tracer.resources import templates_dir
 
     prose = load_prose("explorer", tuple(langs), {}, templates)
-    labels = [prose[code].labels for code in langs]
+    labels = [{**prose[code].labels, "title": prose[code].title} for code in langs]
     first = prepared.frames[prepared.start]
     parts = {
         "iterations": prepared.iterations, "start": prepared.start, "count": prepared.count,
@@ -83,7 +83,7 @@ def render(prepared: Prepared, langs: Sequence[str], templates: str | None = Non
     folder = templates_dir() / "explorer"
     script = (folder / "explorer.js").read_text(encoding="utf-8")
     css = (folder / "explorer.css").read_text(encoding="utf-8")
-    return markup.explorer(parts, labels, script, css)
+    return markup.explorer(parts, labels, script, css, str(prose[langs[0]].html_lang) if len(langs) == 1 else None)
 
 
 def insert(page: str, block: str) -> str:

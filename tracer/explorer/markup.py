@@ -150,10 +150,12 @@ def controls(iterations: Sequence[int], start: int, labels) -> str:
             f'<span class="nx-error">{_e(both(labels, "mean_error"))}: <strong class="nx-mean"></strong></span></div>')
 
 
-def explorer(parts: Mapping[str, Any], labels: Sequence[Mapping[str, str]], script: str, css: str) -> str:
-    """The whole explorer block: template, data, script."""
+def explorer(parts: Mapping[str, Any], labels: Sequence[Mapping[str, str]], script: str, css: str,
+             lang: str | None = None) -> str:
+    """The whole explorer block: template, data, script (``lang``: the section's language, if one)."""
     carried = ", ".join(str(i) for i in parts["iterations"])
-    body = (f'<style>{css}</style><section class="nx" aria-label="{_e(both(labels, "title"))}">'
+    lang_attr = f' lang="{_e(lang)}"' if lang else ""
+    body = (f'<style>{css}</style><section class="nx"{lang_attr} aria-label="{_e(both(labels, "title"))}">'
             f'<h3 class="nx-heading">{_e(both(labels, "title"))}</h3>'
             f'<p>{_e(both(labels, "intro"))}</p>'
             f'<p class="nx-note">{_e(both(labels, "carried", carried=carried, count=parts["count"]))}</p>'

@@ -34,7 +34,7 @@ def notebook_cells(trace, context: Mapping[str, Any], lesson: Mapping[str, Any],
 
     def title(code: str) -> str:
         heading = md_escape(cfg.title) if cfg.title else str(lesson[code].title)
-        return f"# {heading}\n\n*{words[code].subtitle}*\n\n{lesson[code].lead()}\n\n{words[code].intro()}"
+        return f"# {heading}\n\n*{words[code].title}*\n\n{lesson[code].lead()}\n\n{words[code].intro()}"
 
     md("title", title)
     md("data", lambda c: f"## {lesson[c].headings['data']}\n\n{lesson[c].section_data()}")
