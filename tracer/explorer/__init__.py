@@ -47,6 +47,7 @@ def prepare(trace, *, digits: int, iteration: int, table_iterations: Sequence[in
 
     if not data.fits(trace):
         return None
+    derived = chains(trace, iteration)   # checks the cached factors first (rebuilt if an entry is bad)
     its = data.carried(trace, table_iterations)
     if iteration not in its:
         its = sorted({*its, iteration})
@@ -61,7 +62,7 @@ def prepare(trace, *, digits: int, iteration: int, table_iterations: Sequence[in
     payload = {"its": its, "start": its.index(iteration), "frames": [frames[j] for j in its], "loss": loss,
                "marker": [list(curve["points"][j]) for j in its]}
     return Prepared(tuple(its), its.index(iteration), payload["frames"], payload, trace.config.network,
-                    chains(trace.config.network), curve, len(loss))
+                    derived, curve, len(loss))
 
 
 def render(prepared: Prepared, langs: Sequence[str], templates: str | None = None) -> str:

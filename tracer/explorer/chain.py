@@ -1,9 +1,9 @@
 """The chain rule of every parameter element at every carried iteration, all at once.
 
-``derive`` checks one element at a time (sympy LaTeX, a finite difference through the trainer),
-about 60 ms each: far too slow for every weight at nine iterations. Here the architecture's
-derived factors (from the symbolic stage's cache, the same expressions ``derive`` evaluates) are
-evaluated over all elements in one call per factor, and the finite differences of every element
+``derive`` checks one element at a time (its LaTeX, a finite difference through the trainer),
+far too slow for every weight at nine iterations. Here the architecture's derived factors (the
+symbolic stage's cached trees, checked on the trace as ``derive`` checks them) are evaluated over
+all elements in one call per factor, and the finite differences of every element
 run as one batched forward pass. The numbers agree with ``derive``'s (a test checks it).
 """
 
@@ -37,38 +37,45 @@ def parameter_names(network) -> list[str]:
     return names + ([f"b{k}" for k in range(network.depth)] if network.bias != "none" else [])
 
 
-def chains(network) -> dict[str, ParameterChain]:
-    """The general form and factor LaTeX of every parameter."""
-    from tracer.symbolic import cache
-    from tracer.symbolic.printing import latex
+def _checked(trace, iteration: int):
+    """The architecture's derived factors (trees), each checked on this trace as ``derive`` does."""
+    from tracer.symbolic.numeric import tensors
+    from tracer.symbolic.pipeline import checked_chains
 
-    arch = cache.architecture(network)
+    return checked_chains(trace.config.network, tensors(trace, iteration))
+
+
+def chains(trace, iteration: int) -> dict[str, ParameterChain]:
+    """The general form and factor LaTeX of every parameter (nntrace's own printer, no sympy)."""
+    from tracer.symbolic import forms
+    from tracer.symbolic.notation import latex
+
+    derived = _checked(trace, iteration)
+    network = trace.config.network
     out = {}
     for name in parameter_names(network):
-        spec = arch.chains[name]
-        out[name] = ParameterChain(name, spec.latex, tuple(latex(expr).replace("|", r"\vert ") for _, expr in spec.factors),
-                                   tuple(n for n, _ in spec.factors))
+        factors = derived.factors[name]
+        out[name] = ParameterChain(name, latex(forms.general(network, name, factors)),
+                                   tuple(latex(tree).replace("|", r"\vert ") for _, tree in factors),
+                                   tuple(n for n, _ in factors))
     return out
 
 
 def factor_values(trace, iteration: int, name: str) -> tuple[list[np.ndarray], list[list], list]:
     """Each factor of ``name``'s chain over all its free indices at ``iteration``.
 
-    Returns ``(arrays, labels, fixed)``: factor k's values and the index symbol of each axis, and
-    the parameter's own index symbols (``None`` for an axis of length 1).
+    Returns ``(arrays, labels, fixed)``: factor k's values and the index letter of each axis, and
+    the parameter's own index letters (``None`` for an axis of length 1).
     """
-    from tracer.symbolic import cache
-    from tracer.symbolic.numeric import compile_chain, sizes_of, tensors
+    from tracer.symbolic import cache, forms
+    from tracer.symbolic.numeric import evaluate_factor, sizes_of, tensors
 
-    arch = cache.architecture(trace.config.network)
-    spec = arch.chains[name]
-    compiled = arch.compiled.get(name)
-    if compiled is None:
-        compiled = arch.compiled[name] = compile_chain(spec)
+    derived = cache.architecture(trace.config.network)
     arrays = tensors(trace, iteration)
-    sizes = sizes_of(arch.plan, trace.config.network.layers, len(arrays["x"]))
-    evaluated = [f.evaluate(arrays, arch.plan, {}, sizes) for f in compiled]
-    return [np.asarray(v) for v, _ in evaluated], [list(lab) for _, lab in evaluated], list(spec.fixed)
+    sizes = sizes_of(derived.plan, trace.config.network.layers, len(arrays["x"]))
+    evaluated = [evaluate_factor(tree, arrays, derived.plan, {}, sizes) for _, tree in derived.factors[name]]
+    return ([np.asarray(v) for v, _ in evaluated], [list(lab) for _, lab in evaluated],
+            list(forms.fixed_indices(trace.config.network, name)))
 
 
 def element_factors(arrays, labels, fixed, index: tuple[int, ...]) -> list[tuple[np.ndarray, list]]:

@@ -69,7 +69,7 @@ def _chain_rows(factors, sample, d: int) -> tuple[list[list[str]], np.ndarray]:
 
 def iteration_data(trace, j: int, d: int) -> dict[str, Any]:
     """Everything the page shows for one carried iteration."""
-    from tracer.symbolic.chain import SAMPLE
+    from tracer.symbolic.tree import SAMPLE
 
     cfg = trace.config
     net = cfg.network
