@@ -21,9 +21,22 @@ def add_trace_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--iterations", type=int, metavar="N", help="train.iterations: the number of steps")
     group.add_argument("--layers", metavar="3,4,1", help="network.layers: units per layer, inputs first")
     group.add_argument("--activation", metavar="A", help="network.activation: one name, or one per weight layer (sigmoid,tanh)")
+    group.add_argument("--bias", metavar="none|trainable|frozen", help="network.bias: no biases, learned ones, or fixed ones")
+    group.add_argument("--loss", metavar="half_sse|bce", help="network.loss: half the squared error, or binary cross-entropy")
+    group.add_argument("--reduction", metavar="sum|mean", help="network.reduction: how per-element losses combine into E")
     group.add_argument("--data", metavar="PRESET|FILE.csv", help="a data preset (seed, xor, and, or, trask) or a CSV file")
     group.add_argument("--record", metavar="SPEC", help="record.iterations, e.g. '0,1,2,10000:60000:10000,last' or 'all'")
     group.add_argument("--force", action="store_true", help="allow a trace larger than about 1 GiB")
+
+
+#: The flags that change the run (``--trace`` and a TRACE argument cannot be combined with them).
+OVERRIDE_FLAGS = ("config", "seed", "lr", "iterations", "layers", "activation", "bias", "loss", "reduction",
+                  "data", "record")
+
+
+def given_overrides(args: argparse.Namespace) -> list[str]:
+    """The run-changing flags given on the command line, as ``--name``."""
+    return [f"--{name}" for name in OVERRIDE_FLAGS if getattr(args, name, None) is not None]
 
 
 def config_from_args(args: argparse.Namespace):
@@ -45,6 +58,9 @@ def config_from_args(args: argparse.Namespace):
     if args.activation is not None:
         names = args.activation.split(",")
         overrides["network.activation"] = names[0] if len(names) == 1 else names
+    for name in ("bias", "loss", "reduction"):
+        if getattr(args, name) is not None:
+            overrides[f"network.{name}"] = getattr(args, name)
     if args.data is not None:
         key = "data.csv" if args.data.endswith(".csv") else "data.preset"
         value = args.data

@@ -25,6 +25,9 @@ def register(sub) -> None:
     p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
     p.add_argument("--templates", metavar="DIR", help="a folder of templates that override the packaged ones")
     p.add_argument("--digits", type=int, default=4, metavar="N", help="significant digits shown (default 4)")
+    p.add_argument("--iteration", type=int, metavar="J",
+                   help="the iteration the lesson walks through (default: the first recorded; recorded "
+                        "automatically; negative counts from the end)")
     p.set_defaults(func=cmd_lesson)
 
 
@@ -45,10 +48,11 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     check_dir_target(Path(args.out))   # refuse a file, FIFO or symlink before tracing
     langs = parse_langs(args.lang, args.templates)
     formats = parse_formats(args.format, LESSON_FORMATS)
-    overrides = [f for f in ("config", "seed", "lr", "iterations", "layers", "activation", "data", "record")
-                 if getattr(args, f) is not None]
+    from tracer.cli_trace import given_overrides
+
+    overrides = given_overrides(args)
     if args.trace is not None and overrides:
-        raise TracerError(f"--trace cannot be combined with --{overrides[0]}: the trace already fixes the run")
+        raise TracerError(f"--trace cannot be combined with {overrides[0]}: the trace already fixes the run")
     config = None
     if args.trace is None:
         from tracer.cli_trace import config_from_args
@@ -56,6 +60,6 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         config = config_from_args(args)
     written = lesson(config, trace_path=args.trace, out=args.out, langs=langs, formats=formats,
                      fragment=args.fragment, digits=args.digits, templates=args.templates,
-                     execute=args.execute)
+                     execute=args.execute, iteration=args.iteration)
     print(f"wrote {len(written)} files to {str(Path(args.out).resolve())!r}")
     return 0

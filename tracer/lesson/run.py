@@ -10,8 +10,9 @@ from tracer.recordspec import parse_spec
 CURVE_POINTS = 200  # extra iterations recorded for the loss curve when the lesson runs the trace
 
 
-def trace_for_lesson(config):
-    """Run ``config``, recording its own iterations plus evenly spaced ones for the loss curve.
+def trace_for_lesson(config, iteration: int | None = None):
+    """Run ``config``, recording its own iterations plus evenly spaced ones for the loss curve
+    (and ``iteration``, the one the lesson walks through, when given).
 
     Returns ``(trace, table_iterations)``: the table lists the config's iterations only.
     """
@@ -22,14 +23,27 @@ def trace_for_lesson(config):
     n = config.train.iterations
     table = tuple(int(i) for i in parse_spec(config.record, n))
     step = max(1, n // CURVE_POINTS)
-    spec = ",".join(map(str, table)) + f",0:{n}:{step}"
+    spec = ",".join(map(str, table)) + f",0:{n}:{step}" + (f",{iteration}" if iteration is not None else "")
     return run(replace(config, record=spec)), table
+
+
+def walked_iteration(iteration: int | None, total: int) -> int | None:
+    """``iteration`` as a 0-based step of a run of ``total`` (negative counts from the end)."""
+    if iteration is None:
+        return None
+    j = iteration + total if iteration < 0 else iteration
+    if not 0 <= j < total:
+        from tracer.errors import TracerError
+
+        raise TracerError(f"--iteration {iteration} is outside the run of {total} iterations; "
+                          f"give 0 … {total - 1} (or a negative number to count from the end)")
+    return j
 
 
 def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "output",
            langs: Sequence[str] = ("zh", "en", "zh-en"), formats: Sequence[str] = ("md", "html", "ipynb"),
            fragment: bool = False, digits: int = 4, templates: str | None = None,
-           execute: bool = False) -> list[Path]:
+           execute: bool = False, iteration: int | None = None) -> list[Path]:
     """Render a lesson and write it to ``out``; return the files written.
 
     1. trace (or load ``trace_path``);
@@ -44,10 +58,13 @@ def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "out
         from tracer.trace import load_trace
 
         trace, table = load_trace(trace_path), None
+        j = None if iteration is None else int(trace.recorded_iterations[trace.index(iteration)])
     else:
         from tracer.config import load_config
 
-        trace, table = trace_for_lesson(load_config(config))
+        config = load_config(config)
+        j = walked_iteration(iteration, config.train.iterations)
+        trace, table = trace_for_lesson(config, j)
     docs = render_lesson(trace, langs=langs, formats=formats, fragment=fragment, digits=digits,
-                         templates=templates, table_iterations=table, execute=execute)
+                         templates=templates, table_iterations=table, execute=execute, iteration=j)
     return write_documents(out, docs)

@@ -12,7 +12,7 @@ import json
 from tracer.cli_trace import add_trace_options, config_from_args
 from tracer.errors import TracerError
 
-_OVERRIDES = ("config", "seed", "lr", "iterations", "layers", "activation", "data", "record")
+from tracer.cli_trace import OVERRIDE_FLAGS as _OVERRIDES  # noqa: E402
 
 
 def register(sub) -> None:
