@@ -92,3 +92,9 @@ def test_ctrl_c_in_batch_prints_one_line_from_the_parent(tmp_path):
     assert proc.returncode == 130
     assert err == "nntrace: interrupted\n"
     assert not list((tmp_path / "class").glob(".seed-*"))
+
+
+def test_error_lines_never_carry_raw_control_characters(capsys):
+    assert main(["show", "x\x1b[2J\x07.npz"]) == 2
+    err = one_error_line(capsys)
+    assert "\x1b" not in err and "\x07" not in err

@@ -84,7 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:500]
+    """One line, with control characters from files shown as escapes (they never reach the terminal raw)."""
+    text = " ".join(text.split())[:500]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _fail(message: str, code: int) -> int:

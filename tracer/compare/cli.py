@@ -77,5 +77,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result.as_dict()) + "\n")   # one write: json.dump writes piece by piece
     else:
-        print(render_text(result))
+        from tracer.cli_trace import terminal_text
+
+        print(terminal_text(render_text(result)))
     return 0 if result.equal else 1
