@@ -262,3 +262,14 @@ def test_show_escapes_control_characters_from_the_trace(good, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b[2J" in out
+
+
+@pytest.mark.parametrize("flag", [0x1, 0x20], ids=["encrypted", "patched"])
+def test_fuzz_finds_encrypted_or_patched_members_are_refused(good, tmp_path, flag):
+    # found by tests/test_fuzz.py (byte mutations): zipfile raised RuntimeError / NotImplementedError
+    data = bytearray(good.read_bytes())
+    data[data.find(b"PK\x01\x02") + 8] |= flag   # the first member's flag bits, central directory
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(TraceFileError, match="encrypted or patched"):
+        tracer.load_trace(bad)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from typing import IO, Mapping
 
 import numpy as np
@@ -38,6 +39,8 @@ def open_zip(source: bytes | IO[bytes]) -> zipfile.ZipFile:
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise NpzError(f"member {info.filename!r} uses an unsupported compression")
+        if info.flag_bits & (0x1 | 0x20 | 0x40):   # encrypted, patched data, strong encryption
+            raise NpzError(f"member {info.filename!r} is encrypted or patched: not a plain .npz")
         if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
             raise NpzError(f"member {info.filename!r} declares {info.file_size} bytes but stores {info.compress_size}")
         if info.file_size > info.compress_size * DEFLATE_RATIO + 1024:
@@ -63,6 +66,16 @@ def read_member(zf: zipfile.ZipFile, name: str, max_bytes: int,
     info = zf.getinfo(f"{name}.npy")
     if info.file_size > max_bytes + MAX_HEADER:
         raise NpzError(f"member {name!r} declares {info.file_size} bytes, over the limit of {max_bytes}")
+    try:
+        return _read(zf, info, name, max_bytes, shape, dtype)
+    except NpzError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise NpzError(f"member {name!r} is damaged: {' '.join(str(exc).split())[:200]}") from None
+
+
+def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, max_bytes: int,
+          shape: tuple[int, ...] | None, dtype: str | None) -> np.ndarray:
     with zf.open(info) as fh:
         try:
             version = np.lib.format.read_magic(fh)
