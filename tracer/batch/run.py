@@ -70,7 +70,8 @@ def render_seed(job: Job, seed: int) -> SeedResult:
         config = load_config(job.config, {"init.seed": seed})
         trace, table = trace_for_lesson(config)
         docs = render_lesson(trace, langs=job.langs, formats=job.formats, fragment=job.fragment,
-                             digits=job.digits, templates=job.templates, table_iterations=table)
+                             digits=job.digits, templates=job.templates, table_iterations=table,
+                             explorer=not job.exercises)   # its numbers would answer the worksheet
         answers = []
         if job.exercises:
             sheets, answers = _worksheet(job, config, trace, docs)

@@ -25,7 +25,8 @@ LESSON_FORMATS = (*FORMATS, "ipynb")   # the notebook is built by tracer.noteboo
 def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Sequence[str] = FORMATS,
                   fragment: bool = False, digits: int = 4, templates: str | None = None,
                   derivations: Sequence | None = None, iteration: int | None = None,
-                  table_iterations: Sequence[int] | None = None, execute: bool = False) -> list[Document]:
+                  table_iterations: Sequence[int] | None = None, execute: bool = False,
+                  explorer: bool = True) -> list[Document]:
     """The lesson documents of ``trace`` in every language × format, plus its figures.
 
     1. derive the chain rule for one weight per layer (unless ``derivations`` are given);
@@ -54,7 +55,7 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
         return {**shared, "loss": (f"figures/loss.{lang}.svg", svg)}
 
     kind = replace(LESSON, builders=_notebook(trace, j, execute) if "ipynb" in formats else {},
-                   finish=_explorer(trace, options, templates) if "html" in formats else None)
+                   finish=_explorer(trace, options, templates) if "html" in formats and explorer else None)
     return render(kind, context, langs=langs, formats=formats, fragment=fragment, templates=templates,
                   figures=figures)
 
