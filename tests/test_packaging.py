@@ -40,6 +40,8 @@ def test_wheel_holds_every_module_and_template(wheel):
     assert templates, "templates/ is empty"
     assert modules <= names, sorted(modules - names)
     assert templates <= names, sorted(templates - names)
+    shipped = {"tracer/examples/" + p.name for p in (ROOT / "examples").iterdir() if p.suffix in (".toml", ".csv")}
+    assert shipped and shipped <= names, sorted(shipped - names)
     assert "tracer/py.typed" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
@@ -64,3 +66,12 @@ def test_wheel_installs_and_traces_in_a_fresh_venv(wheel, tmp_path):
                            check=True, capture_output=True, text=True, cwd=tmp_path).stdout.split()
     assert where[0].startswith(str(env_dir)) and where[1].startswith(str(env_dir))
     assert Path(where[1]).is_dir() and any(Path(where[1]).iterdir())
+    # the shipped examples work from the installed package alone (what a lesson's "try next" runs)
+    copied = tmp_path / "ex"
+    done = subprocess.run([bindir / "nntrace", "examples", "csv_and", "--out", str(copied)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in copied.iterdir()) == ["and.csv", "csv_and.toml"]
+    run = subprocess.run([bindir / "nntrace", "trace", "--config", "csv_and.toml", "--iterations", "10", "-o", "and.npz"],
+                         capture_output=True, text=True, cwd=copied)
+    assert run.returncode == 0, run.stderr

@@ -19,7 +19,7 @@ from tracer.errors import TracerError
 
 #: Subcommand modules, each with ``register(subparsers)``; a missing one is simply not offered.
 COMMANDS = ("tracer.cli_trace", "tracer.symbolic.cli", "tracer.lesson.cli", "tracer.compare.cli", "tracer.batch.cli",
-            "tracer.render.cli", "tracer.grade.cli")
+            "tracer.render.cli", "tracer.grade.cli", "tracer.cli_examples")
 
 
 class UsageError(TracerError):

@@ -1,0 +1,229 @@
+"""Template variables for the claims a lesson makes, read from ``tracer.analysis`` facts.
+
+Every sentence that could be contradicted by the run (how the error falls, whether the network
+learned, what the task is, what each hidden unit does, which experiments to try next) takes its
+facts from here; the prose files only choose words for them. Numbers are rounded to the lesson's
+digits; LaTeX fragments are built from recorded numbers, never recomputed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import numpy as np
+
+from tracer.analysis import hidden_units, outcome, read_story, read_task, worked_path
+from tracer.program import program, steps
+from tracer.render.numbers import num, tex
+
+TIMES = r" \times "
+ACT_SYMBOL = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}", "linear": r"\operatorname{id}"}
+
+
+def lesson_facts(trace, digits: int, iteration: int, source: str | None = None) -> dict[str, Any]:
+    """The ``facts`` variable of a lesson: story, outcome, task, path, units, code, notation, next."""
+    cfg = trace.config
+    L = cfg.network.depth
+    x, y = cfg.data.arrays()
+    last = int(trace.recorded_iterations[-1])
+    names = _column_names(cfg)
+    result = outcome(trace.get(f"l{L}", last), y, last)
+    story = read_story([int(i) for i in trace.recorded_iterations], trace.stack("mean_error"))
+    return {
+        "story": _story(story, digits),
+        "outcome": {"learned": result.learned, "binary": result.binary, "iteration": str(last),
+                    "correct": str(sum(result.correct)), "total": str(len(result.correct)),
+                    "per_sample": list(result.correct)},
+        "task": _task(read_task(x, y, cfg.network.layers), names),
+        "path": _path(worked_path(trace, iteration), cfg, digits),
+        "units": _units(hidden_units(trace, last), names[0], digits),
+        "code": {s.id: s.code for s in steps(cfg)},
+        "program": program(cfg),
+        "notation": _notation(cfg),
+        "next": _next(cfg, result.learned, source),
+    }
+
+
+def table_iterations(trace, wanted) -> tuple[int, ...]:
+    """The loss table's rows: ``wanted`` (the config's own iterations) plus the story's turning points."""
+    story = read_story([int(i) for i in trace.recorded_iterations], trace.stack("mean_error"))
+    rows = set(int(i) for i in (wanted or trace.recorded_iterations)) | set(story.turning_points)
+    return tuple(sorted(rows))
+
+
+def _column_names(cfg) -> tuple[list[str], list[str]]:
+    n_in, n_out = cfg.network.layers[0], cfg.network.layers[-1]
+    cols = cfg.data.columns
+    if cols:
+        return list(cols[:n_in]), list(cols[n_in:])
+    return [f"x{i}" for i in range(n_in)], [f"y{i}" if n_out > 1 else "y" for i in range(n_out)]
+
+
+def _pct(change: float) -> str:
+    return num(abs(change) * 100, 2)
+
+
+def _story(story, d: int) -> dict[str, Any]:
+    phases = []
+    for p in story.phases:
+        w = p.whole
+        ratio = w.ratio
+        phases.append({
+            "kind": p.kind, "start": str(w.start), "end": str(w.end),
+            "from": num(w.start_value, d), "to": num(w.end_value, d),
+            "whole": _pct(w.relative), "fold": num(1 / ratio if 0 < ratio < 1 else ratio, 2),
+            "first": _pct(p.first.per(story.unit)), "last": _pct(p.last.per(story.unit)),
+            "slowing": p.slowing, "long": w.end - w.start >= 2 * story.unit,
+        })
+    return {"phases": phases, "unit": str(story.unit), "direction": story.direction,
+            "kinds": [p["kind"] for p in phases], "turning_points": [str(t) for t in story.turning_points],
+            "lowest": {"iteration": str(story.lowest[0]), "value": num(story.lowest[1], d)},
+            "first": num(story.whole.start_value, d), "last": num(story.whole.end_value, d)}
+
+
+def _task(task, names) -> dict[str, Any]:
+    inputs, targets = names
+    functions = []
+    for c, f in enumerate(task.functions):
+        if f is not None and f.columns:
+            functions.append({"target": targets[c], "key": f.key, "a": inputs[f.columns[0]],
+                              "b": inputs[f.columns[1]] if len(f.columns) > 1 else ""})
+    return {"samples": str(task.samples), "hidden": [str(h) for h in task.hidden],
+            "n_hidden": str(sum(task.hidden)),
+            "constant": [{"column": inputs[i], "value": num(v, 6), "bias_like": v != 0} for i, v in task.constant],
+            "repeats": [{"first": str(a), "copies": [str(c) for c in cs]} for a, cs in task.repeats],
+            "conflicts": [{"a": str(a), "b": str(b)} for a, b in task.conflicts],
+            "functions": functions}
+
+
+def _factor(value: float, d: int) -> str:
+    """A number as a factor in LaTeX: negative ones in parentheses."""
+    text = tex(value, d)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _sum_latex(s, d: int, limit: int = 6) -> str:
+    terms = [rf"{_factor(a, d)} \cdot {_factor(b, d)}" for a, b in s.terms[:limit]]
+    if len(s.terms) > limit:
+        terms.append(r"\cdots")
+    if s.bias is not None:
+        terms.append(_factor(s.bias, d))
+    return " + ".join(terms)
+
+
+def _path(p, cfg, d: int) -> dict[str, Any]:
+    net = cfg.network
+    L = net.depth
+    s = p.sample
+    layers = []
+    for layer in p.layers:
+        k, u = layer.k, layer.unit
+        act = net.activation[k - 1]
+        idx = f"{s},{u}"
+        item = {
+            "k": str(k), "unit": str(u), "act": act,
+            "z": rf"z^{{({k})}}_{{{idx}}} = {_sum_latex(layer.z, d)} = {tex(layer.z.value, d)}",
+            "a": rf"l^{{({k})}}_{{{idx}}} = {ACT_SYMBOL[act]}\left({tex(layer.z.value, d)}\right) = {tex(layer.a, d)}",
+            "output": k == L, "delta_value": num(layer.delta, d),
+        }
+        if layer.error is not None:
+            nxt = p.layers[k].unit
+            item["error"] = (rf"\frac{{\partial E}}{{\partial l^{{({k})}}_{{{idx}}}}} = "
+                             rf"\sum_{{v}} \delta^{{({k + 1})}}_{{{s},v}}\, w^{{({k})}}_{{{u},v}} = "
+                             rf"{_sum_latex(layer.error, d)} = {tex(layer.error.value, d)}")
+            item["delta"] = (rf"\delta^{{({k})}}_{{{idx}}} = {_factor(layer.error.value, d)} \times "
+                             rf"{_factor(layer.derivative, d)} = {tex(layer.delta, d)}")
+            item["next_unit"] = str(nxt)
+        layers.append(item)
+    out = p.layers[-1]
+    oidx = f"{s},{out.unit}"
+    factors = [_factor(p.difference, d)]
+    if out.derivative is not None:
+        factors.append(_factor(out.derivative, d))
+    if p.scale is not None:
+        factors.append(_factor(p.scale, d))
+    updates = [{
+        "k": str(u.k), "row": str(u.index[0]), "col": str(u.index[1]),
+        "gradient": (rf"\frac{{\partial E}}{{\partial w^{{({u.k})}}_{{{u.index[0]},{u.index[1]}}}}} = "
+                     rf"\sum_{{n}} l^{{({u.k})}}_{{n,{u.index[0]}}}\, \delta^{{({u.k + 1})}}_{{n,{u.index[1]}}} = "
+                     rf"{_sum_latex(u.gradient, d, limit=8)} = {tex(u.gradient.value, d)}"),
+        "update": (rf"w^{{({u.k})}}_{{{u.index[0]},{u.index[1]}}} \leftarrow {tex(u.before, d)} - "
+                   rf"{tex(p.lr, d)} \times {_factor(u.gradient.value, d)} = {tex(u.after, d)}"),
+        "before": num(u.before, d), "after": num(u.after, d), "grad": num(u.gradient.value, d),
+    } for u in p.updates]
+    return {
+        "iteration": str(p.iteration), "sample": str(s), "input": str(p.input_column),
+        "inputs": [num(v, d) for v in cfg.data.arrays()[0][s]],
+        "layers": layers, "bce": net.loss == "bce",
+        "difference": rf"l^{{({L})}}_{{{oidx}}} - y_{{{oidx}}} = {tex(p.layers[-1].a, d)} - {_factor(p.target, d)} = {tex(p.difference, d)}",
+        "loss_element": num(p.loss_element, d),
+        "out_delta": rf"\delta^{{({L})}}_{{{oidx}}} = {TIMES.join(factors)} = {tex(out.delta, d)}",
+        "updates": updates, "loss_before": num(p.loss_before, d), "loss_after": num(p.loss_after, d),
+        "loss_fell": p.loss_after < p.loss_before,
+    }
+
+
+def _units(units, inputs: list[str], d: int) -> list[dict[str, Any]]:
+    out = []
+    for u in units:
+        rule = u.rule
+        out.append({
+            "layer": str(u.layer), "index": str(u.index), "outputs": [num(v, d) for v in u.outputs],
+            "on": list(u.on), "on_samples": [str(n) for n, on in enumerate(u.on) if on],
+            "rule": rule.key if rule is not None else None,
+            "a": inputs[rule.columns[0]] if rule is not None and rule.columns else "",
+            "b": inputs[rule.columns[1]] if rule is not None and len(rule.columns) > 1 else "",
+        })
+    return out
+
+
+def _notation(cfg) -> list[dict[str, str]]:
+    """One row per quantity: its math symbol, its name in the code, and a key for its meaning."""
+    net = cfg.network
+    L = net.depth
+    rows = [{"symbol": "l^{(0)}", "code": "l0 = x", "key": "inputs"}, {"symbol": "y", "code": "y", "key": "targets"},
+            {"symbol": "w^{(k)}", "code": "w0" if L == 1 else f"w0 … w{L - 1}", "key": "weights"}]
+    if net.bias != "none":
+        rows.append({"symbol": "b^{(k)}", "code": f"b0 … b{L - 1}" if L > 1 else "b0", "key": "biases"})
+    rows += [{"symbol": "z^{(k)}", "code": f"z1 … z{L}" if L > 1 else "z1", "key": "preact"},
+             {"symbol": "l^{(k)}", "code": f"l1 … l{L}" if L > 1 else "l1", "key": "output"},
+             {"symbol": "e", "code": f"l{L}_error", "key": "sample_loss"},
+             {"symbol": "E", "code": "E", "key": "loss"}]
+    if L > 1:
+        rows.append({"symbol": r"\partial E / \partial l^{(k)}", "code": f"l{L - 1}_error" if L == 2 else f"l1_error … l{L - 1}_error",
+                     "key": "hidden_error"})
+    rows += [{"symbol": r"\delta^{(k)} = \partial E / \partial z^{(k)}", "code": f"l1_delta … l{L}_delta", "key": "delta"},
+             {"symbol": r"\partial E / \partial w^{(k)}", "code": "w0_grad" if L == 1 else f"w0_grad … w{L - 1}_grad", "key": "grad"},
+             {"symbol": r"\eta", "code": "lr", "key": "lr"},
+             {"symbol": r"A^{\top}", "code": "A.T", "key": "transpose"}]
+    return rows
+
+
+def _next(cfg, learned: bool, source: str | None) -> list[dict[str, str]]:
+    """Experiments that change one setting of this lesson (never to its own value), as commands."""
+    net, train = cfg.network, cfg.train
+    base = "nntrace lesson" + (f" --config {shlex.quote(source)}" if source else "")
+    out = []
+    if cfg.init.values is None:
+        out.append({"key": "seed", "command": f"{base} --seed {cfg.init.seed + 1} --out lesson-seed{cfg.init.seed + 1}"})
+    high, low = train.lr * 10, train.lr / 10
+    out.append({"key": "lr_high", "command": f"{base} --lr {num(high, 6)} --out lesson-lr-high"})
+    out.append({"key": "lr_low", "command": f"{base} --lr {num(low, 6)} --out lesson-lr-low"})
+    if not learned:
+        out.append({"key": "longer", "command": f"{base} --iterations {train.iterations * 10} --out lesson-longer"})
+    hidden = list(net.activation[:-1])
+    other = "sigmoid" if hidden and all(a == "tanh" for a in hidden) else "tanh"
+    if hidden:
+        acts = ",".join([other] * len(hidden) + [net.activation[-1]])
+        out.append({"key": f"hidden_{other}", "command": f"{base} --activation {acts} --out lesson-{other}"})
+    # another data set; a list of activations of another depth would not fit the new layers
+    fit = "" if net.depth == 2 else f" --activation {net.activation[-1]}"
+    if cfg.data.name != "xor":
+        out.append({"key": "xor", "command": f"{base} --data xor --layers 2,4,1{fit} --out lesson-xor"})
+    else:
+        out.append({"key": "seed_data", "command": f"{base} --data seed --layers 3,4,1{fit} --out lesson-seed-data"})
+    deep = "explicit_weights" if net.depth > 2 else "deep_tanh_bias"
+    out.append({"key": "deep" if deep == "deep_tanh_bias" else "explicit",
+                "command": f"nntrace examples {deep} && nntrace lesson --config {deep}.toml --out lesson-{deep.replace('_', '-')}"})
+    return out
