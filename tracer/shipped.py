@@ -61,10 +61,9 @@ def examples() -> list[Example]:
 def copy_examples(names: list[str], out: str | Path, *, force: bool = False) -> list[Path]:
     """Copy the named examples (and the CSV files they read) into ``out``; return the paths written.
 
-    Refuses to replace an existing file unless ``force``.
+    Refuses to replace an existing file unless ``force``. Each file is written atomically.
     """
-    from tracer.lesson.write import write_documents
-    from tracer.render.model import Document
+    from tracer.files import make_dirs, write_file
 
     known = {e.name: e for e in examples()}
     chosen = []
@@ -80,4 +79,6 @@ def copy_examples(names: list[str], out: str | Path, *, force: bool = False) -> 
         if clash:
             raise TracerError(f"{str(target / clash[0])!r} already exists: choose another --out, or pass --force")
     root = examples_dir()
-    return write_documents(target, [Document(f, (root / f).read_bytes()) for f in files])
+    make_dirs(target)
+    # file by file, no manifest: the folder is the user's, and a later copy must not remove these
+    return [write_file(target / f, (root / f).read_bytes()) for f in files]
