@@ -24,3 +24,34 @@ def deep_trace():
                        "targets": [[0, 1], [1, 0], [1, 0], [0, 1]]},
               "train": {"lr": 0.5, "iterations": 300}}
     return tracer.run(tracer.load_config(config))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def browser_unavailable(reason: str):
+    """Skip a browser test, or fail it when NNTRACE_REQUIRE_BROWSER=1 (CI installs Chromium)."""
+    import os
+
+    if os.environ.get("NNTRACE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"NNTRACE_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module: Debian's /usr/bin/chromium, never a downloaded one."""
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        browser_unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -124,7 +124,7 @@ def test_html_page_and_fragment_structure(small_trace):
     css = re.sub(r"@(media|container)[^{]*\{", "", css)
     for rule in re.findall(r"([^{}]+)\{", css):
         for selector in rule.split(","):
-            assert selector.strip().startswith(".nntrace-lesson"), selector
+            assert selector.strip().startswith((".nntrace-lesson", ":host")), selector
     html5lib.HTMLParser(strict=True).parseFragment(text)
 
 

@@ -38,6 +38,7 @@ def _parser():
                        safe_formula(display_html(tokens[idx].content.strip())))
     md.add_render_rule("image", _image)
     md.core.ruler.push("nntrace_cell_labels", _label_cells)
+    md.core.ruler.push("nntrace_id_prefix", _prefix_ids)
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
     return md
@@ -114,14 +115,42 @@ def _image(self, tokens, idx, options, env):
     raise TracerError(f"figure {src!r} is referenced but was not rendered; known: {', '.join(sorted(figures))}")
 
 
-def markdown_to_html(source: str, figures: Mapping[str, str] | None = None) -> str:
-    """The HTML body of ``source``; images whose path is a key of ``figures`` become inline SVG."""
-    return _parser().render(source, {"figures": dict(figures or {})})
+def markdown_to_html(source: str, figures: Mapping[str, str] | None = None, id_prefix: str = "") -> str:
+    """The HTML body of ``source``; images whose path is a key of ``figures`` become inline SVG.
+
+    With ``id_prefix``, every ``nntrace-…`` id (and ``#nntrace-…`` link) becomes
+    ``<id_prefix>-…``, so that several documents can share one page.
+    """
+    return _parser().render(source, {"figures": dict(figures or {}), "id_prefix": id_prefix})
+
+
+def document_id(markdown: str, lang: str) -> str:
+    """A fragment's own id prefix, from its content: ``nntrace-`` and 8 hex digits (the same
+    document always gets the same one)."""
+    import hashlib
+
+    return "nntrace-" + hashlib.sha256(f"{lang}\n{markdown}".encode()).hexdigest()[:8]
+
+
+def _prefix_ids(state) -> None:
+    prefix = state.env.get("id_prefix")
+    if not prefix:
+        return
+    stack = list(state.tokens)
+    while stack:
+        token = stack.pop()
+        stack.extend(token.children or [])
+        for name, mark in (("id", ""), ("href", "#")):
+            value = token.attrGet(name)
+            if isinstance(value, str) and value.startswith(mark + "nntrace-"):
+                token.attrSet(name, f"{mark}{prefix}-{value[len(mark) + len('nntrace-'):]}")
 
 
 def render_page(markdown: str, *, title: str, lang: str, description: str = "", fragment: bool = False,
                 figures: Mapping[str, str] | None = None, templates: str | None = None) -> str:
-    """A whole offline page (``<!DOCTYPE html>…``) or, with ``fragment``, one ``<article>``.
+    """A whole offline page (``<!DOCTYPE html>…``) or, with ``fragment``, one ``<article>`` whose
+    content is a declarative shadow root (isolated from the host page's CSS, no script) and whose
+    ids all start with the document's own prefix (``document_id``).
 
     Parameters
     ----------
@@ -140,7 +169,8 @@ def render_page(markdown: str, *, title: str, lang: str, description: str = "", 
 
     from tracer.render.environment import get_template
 
-    body = Markup(markdown_to_html(markdown, figures))
+    prefix = document_id(markdown, lang) if fragment else ""
+    body = Markup(markdown_to_html(markdown, figures, prefix))
     return get_template("page.html.j2", templates).render(
-        title=title, description=description, lang=lang, fragment=fragment, body=body,
+        title=title, description=description, lang=lang, fragment=fragment, body=body, id=prefix,
         stack_widths=STACK_WIDTHS)
