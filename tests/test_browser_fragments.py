@@ -90,6 +90,7 @@ def fragments(small_trace, tmp_path_factory):
     }
     for name, text in found.items():
         (out / f"{name}.alone.html").write_text(PAGE.format(css="", body=text))
+        (out / f"{name}.fragment.html").write_text(text)
     (out / "hostile.html").write_text(PAGE.format(css=HOSTILE, body="\n".join(found.values())))
     (out / "hostile-bare.html").write_text(PAGE.format(css=HOSTILE, body=""))
     ids = {name: text.split('id="', 1)[1].split('"', 1)[0] for name, text in found.items()}
@@ -168,3 +169,23 @@ def test_fragments_do_not_change_the_host(browser, fragments):
             page.close()
     assert found["hostile.html"] == found["hostile-bare.html"]
     assert found["hostile-bare.html"][0][0] == "rgb(0, 0, 255)"  # the host's own rules do apply to it
+
+
+def test_script_inserted_fragment_needs_the_inline_form(browser, fragments):
+    """A declarative shadow root only attaches when the HTML parser reads the page; a host that
+    inserts HTML by script (a notebook's innerHTML) needs ``inline_fragment``, which shows."""
+    from tracer.render.page import inline_fragment
+
+    out, _ = fragments
+    shadow = (out / "lesson.en.fragment.html").read_text()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.set_content("<!DOCTYPE html><html><body><div id=slot></div></body></html>")
+        shown = []
+        for html in (shadow, inline_fragment(shadow)):
+            page.evaluate("html => { document.getElementById('slot').innerHTML = html; }", html)
+            shown.append(page.evaluate("document.getElementById('slot').getBoundingClientRect().height"))
+    finally:
+        page.close()
+    assert inline_fragment(shadow) != shadow and "<template" not in inline_fragment(shadow)
+    assert shown[0] < 50 < 2000 < shown[1]

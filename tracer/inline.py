@@ -57,7 +57,9 @@ class Lesson:
         return write_documents(out, self.documents(formats))
 
     def _repr_html_(self) -> str:
-        return self.html(fragment=True)
+        from tracer.render.page import inline_fragment  # notebooks insert HTML by script: no shadow root
+
+        return inline_fragment(self.html(fragment=True))
 
     def _repr_markdown_(self) -> str:
         svgs = {d.path: d.content for d in self.documents(("md",)) if d.path.endswith(".svg")}

@@ -10,6 +10,7 @@ markup), math converted to MathML, figures referenced as ``figures/NAME.svg`` in
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Mapping
 from xml.sax.saxutils import quoteattr
@@ -84,7 +85,6 @@ CELL_PADDING = 1.3
 
 def _plain(html_text: str) -> str:
     import html
-    import re
 
     return " ".join(html.unescape(re.sub(r"<[^>]*>", "", html_text)).split())
 
@@ -174,3 +174,22 @@ def render_page(markdown: str, *, title: str, lang: str, description: str = "", 
     return get_template("page.html.j2", templates).render(
         title=title, description=description, lang=lang, fragment=fragment, body=body, id=prefix,
         stack_widths=STACK_WIDTHS)
+
+
+_SHADOW = re.compile(r'<article class="nntrace-lesson" id="[^"]*" lang="([^"]*)">\s*<template shadowrootmode="open">\s*'
+                     r'(<style>.*?</style>)\s*<div class="nntrace-lesson" lang="[^"]*">(.*)</div>\s*</template>\s*</article>',
+                     re.S)
+
+
+def inline_fragment(fragment_html: str) -> str:
+    """A fragment without its shadow root: ``<article class="nntrace-lesson" lang=…>`` holding the
+    style and the body, for hosts that insert HTML by script (Jupyter's ``innerHTML``), where a
+    declarative shadow root never attaches. The CSS stays scoped under ``.nntrace-lesson``, but
+    the host's CSS can reach in. A fragment of another shape (a course's page.html.j2) is
+    returned as it is."""
+    match = _SHADOW.fullmatch(fragment_html.strip())
+    if not match:
+        return fragment_html
+    lang, style, body = match.groups()
+    return f'<article class="nntrace-lesson" lang="{lang}">\n{style}\n{body}</article>\n'
+
