@@ -116,3 +116,28 @@ def test_nothing_scrolls_sideways_on_any_screen_or_paper(browser, documents, nam
         assert narrow["cards"] > 0 and reflow["screen-1280"]["cards"] < narrow["cards"], reflow
     if name.startswith("wide/"):
         assert narrow["shrunk"] > 0 and reflow["screen-1280"]["shrunk"] < narrow["shrunk"], reflow
+
+
+@pytest.mark.parametrize("name", ["worksheet/exercises.zh-en.html", "default/lesson.en.html"])
+def test_print_keeps_questions_formulas_and_rows_whole(browser, documents, name):
+    """On paper: no page break inside a question, a formula, a matrix or a table row, and no break
+    between a heading and what follows it."""
+    page = browser.new_page(viewport={"width": LAYOUTS[3][2], "height": 900})
+    try:
+        page.goto((documents / name).as_uri())
+        page.emulate_media(media="print")
+        found = page.evaluate("""() => {
+          const all = sel => [...document.querySelectorAll(sel)];
+          const inside = sel => all(sel).map(e => getComputedStyle(e).breakInside);
+          return { question: inside('.nntrace-question'), math: inside('.nntrace-math'), matrix: inside('math'),
+                   row: inside('tr'), heading: all('h2, h3').map(e => getComputedStyle(e).breakAfter) }; }""")
+        page.emulate_media(media="screen")
+        on_screen = page.evaluate("getComputedStyle(document.querySelector('.nntrace-math')).breakInside")
+    finally:
+        page.close()
+    if name.startswith("worksheet"):
+        assert len(found["question"]) >= 4, found["question"]
+    for kind, values in found.items():
+        assert values or kind == "question", kind
+        assert set(values) <= {"avoid"}, (kind, set(values))
+    assert on_screen == "auto"

@@ -40,6 +40,7 @@ def _parser():
     md.add_render_rule("image", _image)
     md.core.ruler.push("nntrace_cell_labels", _label_cells)
     md.core.ruler.push("nntrace_id_prefix", _prefix_ids)
+    md.core.ruler.push("nntrace_questions", _question_sections)
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
     return md
@@ -93,6 +94,33 @@ def _table_open(self, tokens, idx, options, env) -> str:
     needs = tokens[idx].meta.get("needs", 0.0)
     stack = next((w for w in STACK_WIDTHS if w >= needs), STACK_WIDTHS[-1]) if needs > FITS_ANYWHERE else None
     return f'<div class="nntrace-table{f" nntrace-stack-{stack}" if stack else ""}"><table>\n'
+
+
+_QUESTION_ID = re.compile(r"(^|-)q\d+$")
+
+
+def _question_sections(state) -> None:
+    """Wrap each question of a worksheet or answer key (a level-2 heading whose id ends in
+    ``q<number>``, up to the next heading of level 1 or 2) in ``<section class="nntrace-question">``,
+    so that print keeps a question on one page."""
+    from markdown_it.token import Token
+
+    def html(text: str) -> Token:
+        return Token("html_block", "", 0, content=text, block=True)
+
+    out: list = []
+    open_ = False
+    for token in state.tokens:
+        if token.type == "heading_open" and token.level == 0 and token.tag in ("h1", "h2"):
+            if open_:
+                out.append(html("</section>\n"))
+            open_ = token.tag == "h2" and bool(_QUESTION_ID.search(str(token.attrGet("id") or "")))
+            if open_:
+                out.append(html('<section class="nntrace-question">\n'))
+        out.append(token)
+    if open_:
+        out.append(html("</section>\n"))
+    state.tokens = out
 
 
 def _container(tag: str, css: str):
