@@ -205,7 +205,7 @@ def render_page(markdown: str, *, title: str, lang: str, description: str = "", 
 
 
 _SHADOW = re.compile(r'<article class="nntrace-lesson" id="[^"]*" lang="([^"]*)">\s*<template shadowrootmode="open">\s*'
-                     r'(<style>.*?</style>)\s*<div class="nntrace-lesson" lang="[^"]*">(.*)</div>\s*</template>\s*</article>',
+                     r'(<style>.*?</style>)\s*<div class="nntrace-lesson" lang="[^"]*">(.*)</div>\s*</template>(.*)</article>',
                      re.S)
 
 
@@ -218,6 +218,6 @@ def inline_fragment(fragment_html: str) -> str:
     match = _SHADOW.fullmatch(fragment_html.strip())
     if not match:
         return fragment_html
-    lang, style, body = match.groups()
-    return f'<article class="nntrace-lesson" lang="{lang}">\n{style}\n{body}</article>\n'
+    lang, style, body, after = match.groups()
+    return f'<article class="nntrace-lesson" lang="{lang}">\n{style}\n{body}{after.strip()}</article>\n'
 
