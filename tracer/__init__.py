@@ -4,6 +4,7 @@ The public API::
 
     config = tracer.load_config("examples/seed.toml")   # or a dict, or None for the article's network
     trace = tracer.run(config)                            # train, recording the chosen iterations
+    traces = tracer.run_many(config, range(1, 31))        # one trace per seed, trained together
     trace.get("l1_delta", 0)                              # one tensor at one iteration
     trace.save("seed.npz"); tracer.load_trace("seed.npz")
     tracer.make_lesson(config, lang="en")                # a lesson shown inline in Jupyter
@@ -19,6 +20,7 @@ from tracer.errors import (  # noqa: E402
 )
 from tracer.trace import Trace, load_trace  # noqa: E402
 from tracer.train import run  # noqa: E402
+from tracer.stacked import run_many  # noqa: E402
 
 
 
@@ -37,5 +39,5 @@ def __getattr__(name: str):
 
 __all__ = [
     "Config", "ConfigError", "DataError", "DerivationError", "RecordSpecError", "Trace", "TraceFileError",
-    "TracerError", "TrainingError", "derive", "load_config", "load_trace", "make_lesson", "run",
+    "TracerError", "TrainingError", "derive", "load_config", "load_trace", "make_lesson", "run", "run_many",
 ]

@@ -1,19 +1,23 @@
 """The instrumented trainer: the article's numpy loop, recording every tensor at chosen iterations.
 
-With the default config each recorded tensor is bit-identical to the article's own computation:
-the same numpy operations on the same operands in the same order, written into preallocated
-buffers (``out=``) instead of fresh arrays. (One rewrite, exact by the symmetry of IEEE rounding:
-a sigmoid layer multiplies by −w, which gives the −x its exponent needs without negating x.)
-An iteration that is not recorded writes into scratch buffers and skips the loss, so recording
-costs nothing where nothing is recorded. The recorded tensors are read-only views of one table.
+``Network.step`` is one iteration of gradient descent, written as the article writes it and in
+its names: forward (``z1 = l0 · w0``, ``l1 = f(z1)``, …), the output error, ``l2_delta``,
+``l1_error``, ``l1_delta``, the gradients, the step; a loop over layers covers deeper networks.
+With the default config every recorded tensor is bit-identical to the article's computation: the
+same numpy operations on the same operands in the same order, written into preallocated buffers
+(``out=``) instead of fresh arrays. Activations come from ``tracer.activations``.
 
-Names follow the article: ``l0`` inputs, ``z1``/``l1`` hidden layer, ``l2_delta`` = ∂E/∂z2, ...
-Shapes for the default 3-4-1 network on 5 samples are in the comments.
+An iteration that is not recorded writes into scratch buffers and skips the loss. A recorded one
+writes every tensor into one flat row of the trace's table, so the recorded tensors are read-only
+views of one array. The same ``step`` also trains a *stack* of networks (one per seed, a leading
+seed axis on every array, products by ``np.matmul``); ``tracer.stacked`` builds those.
+
+Shapes in the comments are for the article's 3-4-1 network on 5 samples.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -27,7 +31,7 @@ from tracer.trace import Trace
 
 CHUNK = 1000  # iterations between finiteness checks (and progress updates)
 MAX_BYTES = 1 << 30  # a trace larger than this needs force=True
-DIRECT_WIDTH = 50_000  # recorded floats per iteration above which a plan writes into the table row directly
+DIRECT_WIDTH = 50_000  # recorded floats per iteration above which rows are written straight into the table
 
 
 def run(config: Config | dict | str | None = None, *, force: bool = False,
@@ -45,20 +49,22 @@ def run(config: Config | dict | str | None = None, *, force: bool = False,
     """
     if not isinstance(config, Config):
         config = load_config(config)
+    recorded = recorded_iterations(config, force)
+    net = Network(config, initial_parameters(config))
+    table = train(net, recorded, progress, on_divergence=net.find_divergence)
+    return make_trace(config, recorded, table)
+
+
+def recorded_iterations(config: Config, force: bool = False) -> np.ndarray:
+    """The iterations to record; refuses a trace over ``MAX_BYTES`` unless ``force``."""
     recorded = parse_spec(config.record, config.train.iterations)
-    shapes = tensor_shapes(config)
-    size = 8 * len(recorded) * sum(int(np.prod(s)) for s in shapes.values())
+    size = 8 * len(recorded) * sum(int(np.prod(s)) for s in tensor_shapes(config).values())
     if size > MAX_BYTES and not force:
         raise TracerError(
             f"recording {len(recorded)} iterations would store about {size / 2**30:.1f} GiB; "
             "record fewer iterations (--record) or pass --force"
         )
-    net = _Net(config)
-    stacks = {"l0": np.broadcast_to(net.x, (len(recorded), *net.x.shape))}   # the inputs never change
-    stacks.update(net.train(recorded, progress))
-    stacks = {name: stacks[name] for name in shapes}
-    versions = {"numpy": np.__version__, "nntrace": __version__}
-    return Trace(config, recorded, stacks, versions)
+    return recorded
 
 
 def tensor_shapes(config: Config) -> dict[str, tuple[int, ...]]:
@@ -86,6 +92,17 @@ def tensor_shapes(config: Config) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+def row_layout(shapes: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, int, tuple[int, ...]]]:
+    """Where each recorded tensor (``l0`` excepted) sits in a table row: ``(offset, size, shape)``."""
+    layout, offset = {}, 0
+    for name, shape in shapes.items():
+        if name != "l0":
+            size = int(np.prod(shape))
+            layout[name] = (offset, size, shape)
+            offset += size
+    return layout
+
+
 def initial_parameters(config: Config) -> dict[str, np.ndarray]:
     """The starting weights (and biases): explicit values, or drawn as the article draws them."""
     layers = config.network.layers
@@ -105,226 +122,227 @@ def initial_parameters(config: Config) -> dict[str, np.ndarray]:
     return params
 
 
-# An iteration is a *plan*: a flat list of numpy calls ``(function, args)`` writing into fixed
-# buffers. The plan of unrecorded iterations is built once and replayed, so a step costs its numpy
-# calls and almost nothing else; a recorded iteration builds its plan over that iteration's rows.
-#
-# Activations give the calls for forward(z, out=a) and for the derivative from the *output*
-# a, as the article's sigmoid(x, back=True) = x * (1 - x) is applied to l1 and l2.
-
-def _sigmoid_of_negated(neg_z, a):
-    """1 / (1 + np.exp(-x)), one operation at a time, given -x."""
-    return [(np.exp, (neg_z, a)), (np.add, (a, 1, a)), (np.divide, (1, a, a))]
+def _transposed(a: np.ndarray | None) -> np.ndarray | None:
+    """The matrix transpose (of each matrix in a stack); a view, so it follows ``a`` in place."""
+    return None if a is None else np.swapaxes(a, -1, -2)
 
 
-FORWARD = {name: (lambda f: lambda z, a: [(partial(f, out=a), (z,))])(act.forward)
-           for name, act in ACTIVATIONS.items()}
-BACK = {name: (lambda f: lambda a, s: [(partial(f, out=s), (a,))])(act.derivative)
-        for name, act in ACTIVATIONS.items()}
+@dataclass(slots=True)
+class Tensors:
+    """The tensors of one iteration, indexed by layer as in the article's names.
 
-
-class _Slots:
-    """The buffers of one iteration, by layer: ``z[k]``, ``l[k]``, ``delta[k]``, ``w_grad[k]`` …
-
-    Built once over scratch buffers, and per recorded iteration over that iteration's rows of
-    the stacks, so the same ``step`` code fills either.
+    ``l[0]`` is the input ``l0``; ``z[k]``, ``l[k]``, ``delta[k]`` (``lk_delta``) for k = 1…L;
+    ``error[k]`` is ``lk_error`` (the error sent back to hidden layer k) for k < L, and
+    ``error[L]`` the per-element loss at the output; ``w[k]``, ``w_grad[k]``, ``w_next[k]`` for
+    k = 0…L−1, and the same for ``b`` (``None`` without biases). Index 0 of ``z``, ``delta``
+    and ``error`` is unused (``None``). Biases are kept as rows (1, n) so they broadcast over the
+    samples; a stack of networks puts the seed axis first on every array.
     """
 
-    __slots__ = ("z", "l", "delta", "error", "w", "w_grad", "w_next", "b", "b_grad", "b_next", "loss", "mean_error")
+    l: list
+    z: list
+    error: list
+    delta: list
+    w: list
+    w_grad: list
+    w_next: list
+    b: list
+    b_grad: list
+    b_next: list
+    loss: np.ndarray
+    mean_error: np.ndarray
+    lT: list
+    """``lT[k]``: the transpose of ``l[k]`` (a view)."""
 
-    def __init__(self, t: dict[str, np.ndarray], x: np.ndarray, depth: int):
-        layers = range(1, depth + 1)
-        params = range(depth)
-        self.z = [None, *(t[f"z{k}"] for k in layers)]
-        self.l = [x, *(t[f"l{k}"] for k in layers)]
-        self.delta = [None, *(t[f"l{k}_delta"] for k in layers)]
-        self.error = [None, *(t[f"l{k}_error"] for k in layers)]   # error[L] is the per-sample loss
-        for kind in ("w", "b"):
-            for suffix in ("", "_grad", "_next"):
-                setattr(self, kind + suffix, [t.get(f"{kind}{k}{suffix}") for k in params])
-        self.loss, self.mean_error = t["loss"], t["mean_error"]
+    @classmethod
+    def over(cls, arrays: dict[str, np.ndarray], x: np.ndarray, depth: int) -> Tensors:
+        """The tensors named in ``arrays`` (the names of ``tensor_shapes``; biases as rows)."""
+        def layer(name: str, ks) -> list:
+            return [arrays.get(name.format(k=k)) for k in ks]
+
+        up, params = range(1, depth + 1), range(depth)
+        l = [x, *layer("l{k}", up)]
+        return cls(
+            l=l, lT=[_transposed(a) for a in l], z=[None, *layer("z{k}", up)],
+            error=[None, *layer("l{k}_error", up)], delta=[None, *layer("l{k}_delta", up)],
+            w=layer("w{k}", params), w_grad=layer("w{k}_grad", params), w_next=layer("w{k}_next", params),
+            b=layer("b{k}", params), b_grad=layer("b{k}_grad", params), b_next=layer("b{k}_next", params),
+            loss=arrays["loss"], mean_error=arrays["mean_error"],
+        )
 
 
-class _Net:
-    """Parameters, scratch buffers, and one iteration of gradient descent."""
+class Network:
+    """The parameters being trained, the data, and one iteration of gradient descent (``step``)."""
 
-    def __init__(self, config: Config):
-        self.config = config
+    def __init__(self, config: Config, params: dict[str, np.ndarray], seeds: int | None = None):
         net = config.network
-        self.depth = net.depth
-        self.lr = config.train.lr
-        self.x, self.y = config.data.arrays()              # (5, 3), (5, 1)
-        self.params = initial_parameters(config)           # w0 (3, 4), w1 (4, 1)
-        self.w = [self.params[f"w{k}"] for k in range(self.depth)]
-        self.b = [self.params.get(f"b{k}") for k in range(self.depth)]
-        # Sigmoid layers keep -w (and -b): l · (-w) is exactly -(l · w) (IEEE rounding is symmetric),
-        # the -x that sigmoid needs, so the big (samples × units) negation becomes a small one on w.
-        self.negated = [a == "sigmoid" for a in net.activation]
-        self.nw = [-w if neg else None for w, neg in zip(self.w, self.negated)]
-        self.nb = [-b if neg and b is not None else None for b, neg in zip(self.b, self.negated)]
-        self.train_bias = net.bias == "trainable"
-        self.activation = net.activation
+        self.config = config
+        self.depth = L = net.depth
+        self.x, self.y = config.data.arrays()                  # l0 (5, 3), y (5, 1)
+        self.lead = () if seeds is None else (seeds,)         # the seed axis of a stack, if any
+        # products: np.dot as the article; np.matmul (one product per seed) for a stack
+        self.dot = np.dot if seeds is None else np.matmul
+        self.lr = np.array(config.train.lr)                   # 0-d arrays: see tracer.activations.ONE
+        self.scale = np.array(1.0 / self.y.size if net.reduction == "mean" else 1.0)
+        self.f = [ACTIVATIONS[name] for name in net.activation]
         self.bce = net.loss == "bce"
-        self.scale = 1.0 / self.y.size if net.reduction == "mean" else None
+        self.mean = net.reduction == "mean"
+        self.train_bias = net.bias == "trainable"
+        self.params = {name: p.reshape(*self.lead, 1, -1) if name[0] == "b" else p  # biases as rows
+                       for name, p in params.items()}
+        self.w = [self.params[f"w{k}"] for k in range(L)]      # w0 (3, 4), w1 (4, 1)
+        self.b = [self.params.get(f"b{k}") for k in range(L)]  # b0 (1, 4), b1 (1, 1), or None
+        self.wT = [_transposed(w) for w in self.w]              # views: always the current w transposed
         self.shapes = tensor_shapes(config)
-        # Unrecorded steps need no z once l is computed, so z_k and l_k share one scratch buffer:
-        # fewer large buffers stay in cache (numpy's own temporaries are recycled the same way).
-        scratch = {n: np.zeros(s) for n, s in self.shapes.items()}
-        scratch.update({f"l{k}": scratch[f"z{k}"] for k in range(1, self.depth + 1)})
-        self.scratch = _Slots(scratch, self.x, self.depth)
-        # one extra buffer for f'(l_L) at the output, and one per parameter for lr * grad
-        self.deriv = np.zeros(self.shapes[f"l{self.depth}"])
-        self.step_w = [np.zeros_like(w) for w in self.w]
-        self.step_b = [np.zeros_like(b) if b is not None else None for b in self.b]
-        self.bare = self.plan(self.scratch, False)   # the plan of every unrecorded iteration
-        # A recorded iteration writes every tensor into one flat buffer (a view per tensor), then
-        # the buffer is copied into the next row of one (n_recorded, width) table in a single call.
-        self.layout, offset = {}, 0
-        for name, shape in self.shapes.items():
-            if name != "l0":
-                self.layout[name] = (offset, int(np.prod(shape)), shape)
-                offset += int(np.prod(shape))
-        self.record_row = np.zeros(offset)
-        self.recording = self.plan_into(self.record_row)
+        self.slope = np.zeros((*self.lead, *self.shapes[f"l{L}"]))  # f'(l_L), the output's slope
+        self.w_step = [np.zeros_like(w) for w in self.w]             # lr * w_grad
+        self.b_step = [None if b is None else np.zeros_like(b) for b in self.b]
+        self.scratch = self.tensors({n: np.zeros((*self.lead, *s)) for n, s in self.shapes.items()})
+        # a recorded iteration writes into views of one flat row, copied into the table after it
+        self.layout = row_layout(self.shapes)
+        self.row = np.zeros((*self.lead, sum(n for _, n, _ in self.layout.values())))
+        self.recorder = self.tensors_in_row(self.row)
 
-    def plan_into(self, row: np.ndarray) -> list[tuple]:
-        """The plan of a recorded iteration writing every tensor into the flat ``row``."""
-        views = {name: row[o:o + n].reshape(shape) for name, (o, n, shape) in self.layout.items()}
-        return self.plan(_Slots(views, self.x, self.depth), True)
+    def tensors(self, arrays: dict[str, np.ndarray]) -> Tensors:
+        """``Tensors`` over ``arrays``, with biases viewed as rows and transposes precomputed."""
+        arrays = {n: a.reshape(*self.lead, 1, -1) if n[0] == "b" else a for n, a in arrays.items()}
+        return Tensors.over(arrays, self.x, self.depth)
 
-    def train(self, recorded: np.ndarray, progress) -> dict[str, np.ndarray]:
-        """Run every iteration; return the recorded stacks (views into one table), l0 excepted."""
-        iterations = self.config.train.iterations
-        table = np.empty((len(recorded), len(self.record_row)))
-        row, n_rows = 0, len(recorded)
-        next_rec = int(recorded[0]) if n_rows else -1
-        bare, recording, record_row = self.bare, self.recording, self.record_row
-        direct = len(record_row) > DIRECT_WIDTH
-        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            for start in range(0, iterations, CHUNK):
-                saved = [p.copy() for p in self.params.values()]
-                stop = min(start + CHUNK, iterations)
-                for j in range(start, stop):
-                    if j != next_rec:
-                        for function, args in bare:
-                            function(*args)
-                        continue
-                    if direct:   # wide rows: plan straight into the table rather than copy a big row
-                        for function, args in self.plan_into(table[row]):
-                            function(*args)
-                    else:
-                        for function, args in recording:
-                            function(*args)
-                        table[row] = record_row
-                    row += 1
-                    next_rec = int(recorded[row]) if row < n_rows else -1
-                if not all(np.isfinite(p).all() for p in self.params.values()):
-                    self.find_divergence(start, saved)
-                if progress is not None:
-                    progress(stop - start)
-        table.flags.writeable = False   # a trace is a record: its tensors are read-only views
-        stacks = {name: table[:, o:o + n].reshape(n_rows, *shape) for name, (o, n, shape) in self.layout.items()}
-        bad = ~np.isfinite(stacks["loss"])
-        if bad.any():   # parameters stayed finite but the objective overflowed
-            raise TrainingError(_diverged("loss", int(recorded[np.argmax(bad)])))
-        return stacks
+    def tensors_in_row(self, row: np.ndarray) -> Tensors:
+        """``Tensors`` whose arrays are views of the flat ``row`` (one recorded iteration)."""
+        return self.tensors({name: row[..., o:o + n].reshape((*self.lead, *shape))
+                             for name, (o, n, shape) in self.layout.items()})
 
-    def step(self, t: _Slots, record: bool) -> None:
-        """One iteration of gradient descent, every tensor written into the buffers ``t``."""
-        for function, args in (self.plan(t, True) if record else self.bare):
-            function(*args)
+    def step(self, t: Tensors, record: bool) -> None:
+        """One iteration of gradient descent, every tensor written into ``t``.
 
-    def plan(self, t: _Slots, record: bool) -> list[tuple]:
-        """The numpy calls of one iteration, in the article's order, writing into ``t``."""
-        L, lr = self.depth, self.lr
-        w, b, l, z, delta, error = self.w, self.b, t.l, t.z, t.delta, t.error
-        ops: list[tuple] = []
+        ``record``: also keep the parameters before and after the step, and compute the loss.
+        """
+        L, dot, f, w, b, lr = self.depth, self.dot, self.f, self.w, self.b, self.lr
+        l, z, error, delta = t.l, t.z, t.error, t.delta
         if record:
-            ops += [(np.copyto, (t.w[k], w[k])) for k in range(L)]
-            ops += [(np.copyto, (t.b[k], b[k])) for k in range(L) if b[k] is not None]
-        # forward: z_{k+1} = l_k · w_k (+ b_k), l_{k+1} = f(z_{k+1})     l0 (5, 3) -> l1 (5, 4) -> l2 (5, 1)
+            self.copy_parameters(t.w, t.b)
+
+        # forward: z1 = l0 · w0 (+ b0), l1 = f(z1), z2 = l1 · w1, l2 = f(z2), ...
         for k in range(L):
-            if self.negated[k]:
-                ops.append((np.dot, (l[k], self.nw[k], z[k + 1])))          # -z
-                if b[k] is not None:
-                    ops.append((np.add, (z[k + 1], self.nb[k], z[k + 1])))
-                ops += _sigmoid_of_negated(z[k + 1], l[k + 1])
-                if record:
-                    ops.append((np.negative, (z[k + 1], z[k + 1])))         # the recorded z itself
-                continue
-            ops.append((np.dot, (l[k], w[k], z[k + 1])))
+            dot(l[k], w[k], out=z[k + 1])                      # z1 (5, 3)·(3, 4) → (5, 4); z2 (5, 1)
             if b[k] is not None:
-                ops.append((np.add, (z[k + 1], b[k], z[k + 1])))
-            ops += FORWARD[self.activation[k]](z[k + 1], l[k + 1])
+                np.add(z[k + 1], b[k], out=z[k + 1])
+            f[k].forward(z[k + 1], out=l[k + 1])               # l1 (5, 4); l2 (5, 1)
         if record:
-            ops += self.loss(t)
-        # backward: l_L_delta = ∂E/∂z_L, l_k_error = l_{k+1}_delta · w_kᵀ, l_k_delta = l_k_error ⊙ f'(l_k)
-        ops.append((np.subtract, (l[L], self.y, delta[L])))                 # (l2 - y)          (5, 1)
-        if not self.bce:                                                     # bce + sigmoid: ∂E/∂z = a - y
-            ops += BACK[self.activation[L - 1]](l[L], self.deriv)
-            ops.append((np.multiply, (delta[L], self.deriv, delta[L])))
-        if self.scale is not None:
-            ops.append((np.multiply, (delta[L], self.scale, delta[L])))
+            self.compute_loss(t)
+
+        # output: l2_delta = (l2 - y) * f'(l2)  (= ∂E/∂z2; for bce with a sigmoid output, l2 - y)
+        np.subtract(l[L], self.y, out=delta[L])                 # (5, 1)
+        if not self.bce:
+            f[L - 1].derivative(l[L], out=self.slope)
+            np.multiply(delta[L], self.slope, out=delta[L])
+        if self.mean:                                           # E is a mean over all N·n_L elements
+            np.multiply(delta[L], self.scale, out=delta[L])
+
+        # backward: l1_error = l2_delta · w1ᵀ, l1_delta = l1_error * f'(l1), down to layer 1
         for k in range(L - 1, 0, -1):
-            ops.append((np.dot, (delta[k + 1], w[k].T, error[k])))           # l1_error          (5, 4)
-            ops += BACK[self.activation[k - 1]](l[k], delta[k])              # f'(l1), then in place:
-            ops.append((np.multiply, (error[k], delta[k], delta[k])))        # l1_delta          (5, 4)
-        # gradients and the step, last layer first: w_k -= lr * (l_kᵀ · l_{k+1}_delta)
+            dot(delta[k + 1], self.wT[k], out=error[k])        # l1_error (5, 1)·(1, 4) → (5, 4)
+            f[k - 1].derivative(l[k], out=delta[k])            # f'(l1) (5, 4), then in place:
+            np.multiply(error[k], delta[k], out=delta[k])      # l1_delta (5, 4)
+
+        # gradients and the step, last layer first: w1 -= lr * (l1ᵀ · l2_delta), w0 -= lr * (l0ᵀ · l1_delta)
         for k in range(L - 1, -1, -1):
-            ops += [(np.dot, (l[k].T, delta[k + 1], t.w_grad[k])),           # w1_grad (4, 1), w0_grad (3, 4)
-                    (np.multiply, (lr, t.w_grad[k], self.step_w[k])),
-                    (np.subtract, (w[k], self.step_w[k], w[k]))]
-            if self.negated[k]:
-                ops.append((np.negative, (w[k], self.nw[k])))
+            dot(t.lT[k], delta[k + 1], out=t.w_grad[k])        # w1_grad (4, 5)·(5, 1) → (4, 1); w0_grad (3, 4)
+            np.multiply(lr, t.w_grad[k], out=self.w_step[k])
+            np.subtract(w[k], self.w_step[k], out=w[k])
             if b[k] is not None:
-                ops.append((partial(np.sum, axis=0, out=t.b_grad[k]), (delta[k + 1],)))
+                np.sum(delta[k + 1], axis=-2, keepdims=True, out=t.b_grad[k])   # b_grad: Σ over samples
                 if self.train_bias:
-                    ops += [(np.multiply, (lr, t.b_grad[k], self.step_b[k])),
-                            (np.subtract, (b[k], self.step_b[k], b[k]))]
-                    if self.negated[k]:
-                        ops.append((np.negative, (b[k], self.nb[k])))
+                    np.multiply(lr, t.b_grad[k], out=self.b_step[k])
+                    np.subtract(b[k], self.b_step[k], out=b[k])
         if record:
-            ops += [(np.copyto, (t.w_next[k], w[k])) for k in range(L)]
-            ops += [(np.copyto, (t.b_next[k], b[k])) for k in range(L) if b[k] is not None]
-        return ops
+            self.copy_parameters(t.w_next, t.b_next)
 
-    def loss(self, t: _Slots) -> list[tuple]:
-        """The calls that compute lL_error, mean_error and loss (recorded iterations only)."""
+    def compute_loss(self, t: Tensors) -> None:
+        """lL_error, mean_error and loss (recorded iterations only)."""
         L = self.depth
-        error = t.error[L]
+        a, error = t.l[L], t.error[L]
         if self.bce:   # −[y log a + (1 − y) log(1 − a)], computed stably from z: softplus(z) − y z
-            ops = [(np.logaddexp, (0, t.z[L], error)), (np.multiply, (self.y, t.z[L], self.deriv)),
-                   (np.subtract, (error, self.deriv, error))]
-        else:          # (lL - y) ** 2 / 2
-            ops = [(np.subtract, (t.l[L], self.y, error)), (np.square, (error, error)),
-                   (np.divide, (error, 2, error))]
-        reduce = np.mean if self.scale is not None else np.sum
-        return ops + [(partial(np.mean, out=t.mean_error), (error,)), (partial(reduce, out=t.loss), (error,))]
+            np.logaddexp(0, t.z[L], out=error)
+            np.subtract(error, np.multiply(self.y, t.z[L], out=self.slope), out=error)
+        else:          # (l2 - y) ** 2 / 2
+            np.subtract(a, self.y, out=error)
+            np.square(error, out=error)
+            np.divide(error, 2, out=error)
+        samples = (-2, -1)   # every element of one network (of each network in a stack)
+        np.mean(error, axis=samples, out=t.mean_error)
+        (np.mean if self.mean else np.sum)(error, axis=samples, out=t.loss)
 
-    def sync_negated(self) -> None:
-        """Refresh -w and -b after the parameters were set from outside."""
+    def copy_parameters(self, w: list, b: list) -> None:
+        """Copy the current weights and biases into ``w`` and ``b`` (recorded tensors)."""
         for k in range(self.depth):
-            if self.negated[k]:
-                np.negative(self.w[k], self.nw[k])
-                if self.b[k] is not None:
-                    np.negative(self.b[k], self.nb[k])
+            np.copyto(w[k], self.w[k])
+            if b[k] is not None:
+                np.copyto(b[k], self.b[k])
 
-    def find_divergence(self, start: int, saved: list[np.ndarray]) -> None:
-        """Replay from the last finite parameters to name the first non-finite tensor."""
-        for p, good in zip(self.params.values(), saved):
-            np.copyto(p, good)
-        self.sync_negated()
-        t = {name: np.zeros(shape) for name, shape in self.shapes.items()}
-        slots = _Slots(t, self.x, self.depth)
+    def find_divergence(self, start: int, saved: dict[str, np.ndarray]) -> None:
+        """Replay from the last finite parameters to name the first non-finite tensor (one network)."""
+        for name, good in saved.items():
+            np.copyto(self.params[name], good)
+        row = np.zeros(self.row.shape)
+        t = self.tensors_in_row(row)
         for j in range(start, start + CHUNK):
-            self.step(slots, True)
-            for name in self.shapes:
-                if name != "l0" and not np.isfinite(t[name]).all():
-                    raise TrainingError(_diverged(name, j))
-        raise TrainingError(_diverged("the weights", start))
+            self.step(t, True)
+            for name, (o, n, _) in self.layout.items():
+                if not np.isfinite(row[o:o + n]).all():
+                    raise TrainingError(diverged_message(name, j))
+        raise TrainingError(diverged_message("the weights", start))
 
 
-def _diverged(name: str, iteration: int) -> str:
+def train(net: Network, recorded: np.ndarray, progress: Callable[[int], None] | None,
+          on_divergence: Callable[[int, dict[str, np.ndarray]], None]) -> np.ndarray:
+    """Run every iteration of ``net``; return the table of recorded rows, (*seeds, n_recorded, width).
+
+    Every ``CHUNK`` iterations the parameters are checked; when one is not finite,
+    ``on_divergence(start, saved)`` gets the chunk's first iteration and the parameters at its start.
+    """
+    iterations = net.config.train.iterations
+    table = np.empty((*net.lead, len(recorded), net.row.shape[-1]))
+    wanted = iter(recorded.tolist())
+    next_recorded, row = next(wanted, -1), 0
+    direct = net.row.shape[-1] > DIRECT_WIDTH
+    step, scratch, recorder = net.step, net.scratch, net.recorder
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        for start in range(0, iterations, CHUNK):
+            saved = {name: p.copy() for name, p in net.params.items()}
+            stop = min(start + CHUNK, iterations)
+            for j in range(start, stop):
+                if j != next_recorded:
+                    step(scratch, False)
+                elif direct:   # wide rows: write straight into the table rather than copy a big row
+                    step(net.tensors_in_row(table[..., row, :]), True)
+                    row, next_recorded = row + 1, next(wanted, -1)
+                else:
+                    step(recorder, True)
+                    table[..., row, :] = net.row
+                    row, next_recorded = row + 1, next(wanted, -1)
+            if not all(np.isfinite(p).all() for p in net.params.values()):
+                on_divergence(start, saved)
+            if progress is not None:
+                progress(stop - start)
+    return table
+
+
+def make_trace(config: Config, recorded: np.ndarray, table: np.ndarray) -> Trace:
+    """The ``Trace`` over one network's ``table`` (made read-only); refuses a non-finite loss."""
+    table.flags.writeable = False   # a trace is a record: its tensors are read-only views
+    x = config.data.arrays()[0]
+    stacks = {"l0": np.broadcast_to(x, (len(recorded), *x.shape))}   # the inputs never change
+    for name, (o, n, shape) in row_layout(tensor_shapes(config)).items():
+        stacks[name] = table[:, o:o + n].reshape(len(recorded), *shape)
+    bad = ~np.isfinite(stacks["loss"])
+    if bad.any():   # parameters stayed finite but the objective overflowed
+        raise TrainingError(diverged_message("loss", int(recorded[np.argmax(bad)])))
+    return Trace(config, recorded, stacks, {"numpy": np.__version__, "nntrace": __version__})
+
+
+def diverged_message(name: str, iteration: int) -> str:
     return (
         f"training diverged: {name} holds NaN or inf at iteration {iteration}; "
         "use a smaller learning rate (--lr) or another activation"
@@ -336,11 +354,10 @@ def objective(config: Config, params: dict[str, np.ndarray]) -> float:
 
     The same forward pass and loss as the trainer; used for finite differences.
     """
-    net = _Net(config)
-    for name, value in params.items():
-        np.copyto(net.params[name], value)
-    net.sync_negated()
-    t = {name: np.zeros(shape) for name, shape in net.shapes.items()}
+    start = initial_parameters(config)
+    start.update({name: np.array(value, dtype=np.float64) for name, value in params.items()})
+    net = Network(config, start)
+    t = net.tensors_in_row(np.zeros(net.row.shape))
     with np.errstate(over="ignore", under="ignore"):
-        net.step(_Slots(t, net.x, net.depth), True)
-    return float(t["loss"])
+        net.step(t, True)
+    return float(t.loss)
