@@ -129,3 +129,16 @@ def test_a_huge_record_spec_is_refused_unless_forced():
            "record": {"iterations": "all"}}
     with pytest.raises(tracer.TracerError, match="--force"):
         tracer.run_many(cfg, [1, 2])
+
+
+def test_diff_seeds_compares_the_single_runs_of_both_seeds(capsys):
+    import json
+
+    from tracer.cli import main
+    from tracer.compare import diff
+    from tracer.lesson.run import trace_for_lesson
+
+    assert main(["diff", "--seeds", "1", "2", "--iterations", "400", "--align", "--json"]) == 1
+    stacked_json = json.loads(capsys.readouterr().out)
+    a, b = (trace_for_lesson(tracer.load_config(None, {"train.iterations": 400, "init.seed": s}))[0] for s in (1, 2))
+    assert stacked_json == json.loads(json.dumps(diff(a, b, align_units=True).as_dict()))

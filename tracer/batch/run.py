@@ -1,6 +1,7 @@
 """``nntrace batch``: one lesson (and optionally one worksheet) per seed, in worker processes.
 
-Each seed is rendered into a hidden temporary folder and renamed into place only when complete,
+Each worker traces its share of the seeds in one stacked computation (``tracer.run_many``, each
+trace equal to the seed's single run), then renders them one by one. Each seed is rendered into a hidden temporary folder and renamed into place only when complete,
 so an interrupted batch leaves every finished ``seed-NNN/`` folder whole and nothing half-written.
 Derivations and compiled templates are prepared once in the parent and inherited by the forked
 workers. Output bytes depend only on the seeds, never on ``--jobs`` or on timing.
@@ -58,23 +59,45 @@ def folder_name(seed: int, width: int) -> str:
     return f"seed-{seed:0{width}d}"
 
 
-def render_seed(job: Job, seed: int) -> SeedResult:
-    """Trace, render and write one seed; a ``TracerError`` becomes a failed ``SeedResult``."""
-    from tracer.config import load_config
+def render_seeds(job: Job, seeds: Sequence[int], done: Callable[[int], None] | None = None) -> list[SeedResult]:
+    """Trace ``seeds`` together (``tracer.run_many``: one stacked computation per chunk of seeds),
+    then render and write each seed; ``done(1)`` after each seed."""
+    from tracer.lesson.run import lesson_recording
+    from tracer.stacked import iter_many
+
+    results: list[SeedResult] = []
+    try:
+        config, table = lesson_recording(job.config)
+        for seed, trace in iter_many(config, seeds, errors="return", note=_note):
+            results.append(render_seed(job, seed, trace, table))
+            if done is not None:
+                done(1)
+    except TracerError as exc:   # the config itself is refused: every seed not yet done fails with it
+        finished = {r.seed for r in results}
+        for seed in seeds:
+            if seed not in finished:
+                results.append(SeedResult(seed, folder_name(seed, job.width), error=str(exc)))
+                if done is not None:
+                    done(1)
+    return results
+
+
+def render_seed(job: Job, seed: int, trace, table: tuple[int, ...]) -> SeedResult:
+    """Render and write one seed's traced lesson; a ``TracerError`` (or a ``trace`` that is one,
+    from a seed whose training failed) becomes a failed ``SeedResult``."""
     from tracer.compare.diff import final_state
     from tracer.lesson.render import render_lesson
-    from tracer.lesson.run import trace_for_lesson
 
     name = folder_name(seed, job.width)
     try:
-        config = load_config(job.config, {"init.seed": seed})
-        trace, table = trace_for_lesson(config)
+        if isinstance(trace, TracerError):
+            raise trace
         docs = render_lesson(trace, langs=job.langs, formats=job.formats, fragment=job.fragment,
                              digits=job.digits, templates=job.templates, table_iterations=table,
                              explorer=not job.exercises)   # its numbers would answer the worksheet
         answers = []
         if job.exercises:
-            sheets, answers = _worksheet(job, config, trace, docs)
+            sheets, answers = _worksheet(job, trace.config, trace, docs)
             docs += sheets
         files = _publish(Path(job.out), name, docs)
         if answers:
@@ -104,6 +127,10 @@ def _worksheet(job: Job, config: Config, trace, lesson_docs) -> tuple[list, list
     questions = choose_questions(trace, j, job.digits, avoid)   # the same choice, for answers.json
     key = answer_key(questions, seed=config.init.seed, iteration=j, digits=job.digits)
     return sheets, [*keys, Document(KEY_FILE, key)]
+
+
+def _note(message: str) -> None:
+    print(f"nntrace: {message}", file=sys.stderr)
 
 
 def _publish(root: Path, name: str, docs, prefix: str = "") -> list[str]:
@@ -148,9 +175,27 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _worker(args) -> SeedResult:
-    job, seed = args
-    return render_seed(job, seed)
+def _worker(args) -> list[SeedResult]:
+    job, seeds = args
+    return render_seeds(job, seeds)
+
+
+def _seeds_per_stack(job: Job) -> int:
+    from tracer.lesson.run import lesson_recording
+    from tracer.recordspec import parse_spec
+    from tracer.stacked import stack_size
+
+    try:
+        config = lesson_recording(job.config)[0]
+        return stack_size(config, len(parse_spec(config.record, config.train.iterations)))
+    except TracerError:
+        return 1   # render_seeds reports the error for each seed
+
+
+def chunks(seeds: Sequence[int], jobs: int, size: int) -> list[list[int]]:
+    """Seeds cut into one stack per worker (fewer when a stack would exceed ``size`` seeds)."""
+    per = min(size, -(-len(seeds) // jobs)) or 1
+    return [list(seeds[i:i + per]) for i in range(0, len(seeds), per)]
 
 
 def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
@@ -169,11 +214,10 @@ def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
         job = replace(job, answers=str(answers_folder(job.out, job.answers)))
     _warm_up(job)
     results: list[SeedResult] = []
+    size = _seeds_per_stack(job)
     if jobs == 1:
-        for seed in seeds:
-            results.append(render_seed(job, seed))
-            if progress:
-                progress(1)
+        for chunk in chunks(seeds, 1, size):
+            results += render_seeds(job, chunk, progress)
         return results
     import multiprocessing
 
@@ -181,10 +225,10 @@ def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(jobs, initializer=_ignore_interrupts) as pool:
         try:
-            for result in pool.imap_unordered(_worker, [(job, s) for s in seeds]):
-                results.append(result)
+            for done in pool.imap_unordered(_worker, [(job, c) for c in chunks(seeds, jobs, size)]):
+                results += done
                 if progress:
-                    progress(1)
+                    progress(len(done))
         except BaseException:
             pool.terminate()
             pool.join()

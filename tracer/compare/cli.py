@@ -38,12 +38,11 @@ def load_pair(args: argparse.Namespace):
         if args.traces:
             raise TracerError("give two trace files or --seeds A B, not both")
         config = config_from_args(args)
-        configs = [tracer.load_config(config, {"init.seed": s}) for s in args.seeds]
         if args.record is None:   # the default iterations plus ~200 evenly spaced ones, as a lesson records
-            from tracer.lesson.run import trace_for_lesson
+            from tracer.lesson.run import lesson_recording
 
-            return tuple(trace_for_lesson(c)[0] for c in configs)
-        return tuple(tracer.run(c, force=args.force) for c in configs)
+            config = lesson_recording(config)[0]
+        return tuple(tracer.run_many(config, args.seeds, force=args.force))   # both seeds in one stack
     if len(args.traces) != 2:
         raise TracerError(f"diff needs two trace files (got {len(args.traces)}) or --seeds A B")
     return tracer.load_trace(args.traces[0]), tracer.load_trace(args.traces[1])

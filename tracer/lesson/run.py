@@ -10,21 +10,28 @@ from tracer.recordspec import parse_spec
 CURVE_POINTS = 200  # extra iterations recorded for the loss curve when the lesson runs the trace
 
 
-def trace_for_lesson(config, iteration: int | None = None):
-    """Run ``config``, recording its own iterations plus evenly spaced ones for the loss curve
-    (and ``iteration``, the one the lesson walks through, when given).
+def lesson_recording(config, iteration: int | None = None):
+    """``config`` recording its own iterations plus evenly spaced ones for the loss curve (and
+    ``iteration``, the one the lesson walks through, when given).
 
-    Returns ``(trace, table_iterations)``: the table lists the config's iterations only.
+    Returns ``(config, table_iterations)``: the table lists the config's own iterations only.
+    The spec does not depend on the seed, so ``run_many`` can trace a whole class with it.
     """
     from dataclasses import replace
-
-    from tracer.train import run
 
     n = config.train.iterations
     table = tuple(int(i) for i in parse_spec(config.record, n))
     step = max(1, n // CURVE_POINTS)
     spec = ",".join(map(str, table)) + f",0:{n}:{step}" + (f",{iteration}" if iteration is not None else "")
-    return run(replace(config, record=spec)), table
+    return replace(config, record=spec), table
+
+
+def trace_for_lesson(config, iteration: int | None = None):
+    """Run ``config`` as ``lesson_recording`` records it; returns ``(trace, table_iterations)``."""
+    from tracer.train import run
+
+    config, table = lesson_recording(config, iteration)
+    return run(config), table
 
 
 def walked_iteration(iteration: int | None, total: int) -> int | None:
