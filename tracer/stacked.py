@@ -91,9 +91,11 @@ def stack_size(config: Config, n_recorded: int) -> int:
 def _train_stack(configs: list[Config], recorded: np.ndarray,
                  note: Callable[[str], None] | None) -> list[Trace | TracerError]:
     """Train one stack; fall back to one run per seed when the check finds the stack inexact."""
+    if len(configs) == 1:   # nothing to stack
+        return [_run_one(configs[0])]
     starts = [initial_parameters(c) for c in configs]
     params = {name: np.stack([p[name] for p in starts]) for name in starts[0]}
-    if len(configs) > 1 and not stack_is_exact(configs, params):
+    if not stack_is_exact(configs, params):
         message = (f"stacked training differs from single runs on this platform's BLAS; "
                    f"running seeds {configs[0].init.seed}…{configs[-1].init.seed} one by one")
         if note is not None:
