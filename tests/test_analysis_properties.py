@@ -4,6 +4,7 @@ agrees with the predictions, and no two facts contradict each other."""
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from tracer.analysis import outcome, read_story, worked_path
 from tracer.errors import TrainingError
 
 ACTS = ["sigmoid", "tanh", "relu", "linear"]
+# 30 per test in the suite; a longer run: NNTRACE_STORY_EXAMPLES=400 python -m pytest tests/test_analysis_properties.py
+EXAMPLES = int(os.environ.get("NNTRACE_STORY_EXAMPLES", "30"))
 
 
 @st.composite
@@ -45,7 +48,7 @@ def _trace(raw):
 
 
 @pytest.mark.slow
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_story_direction_matches_the_numbers(raw):
     trace = _trace(raw)
@@ -82,7 +85,7 @@ def test_story_direction_matches_the_numbers(raw):
 
 
 @pytest.mark.slow
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_learned_agrees_with_the_predictions_and_the_path_with_the_trace(raw):
     trace = _trace(raw)

@@ -185,7 +185,10 @@ def _log_rate(c: Change) -> float:
 
 def _labels(t: np.ndarray, v: np.ndarray, span: int) -> list[str]:
     """One label per recorded interval: flat, fall, steep, rise, or osc."""
-    floor = max(float(v.max()) * 1e-15, 1e-300)
+    # zeros are read as a thousandth of the smallest positive value (a fall to zero is steep);
+    # positive values are never clipped, whatever their range
+    positive = v[v > 0]
+    floor = max(float(positive.min()) * 1e-3, 1e-300) if positive.size else 1.0
     lv = np.log(np.maximum(v, floor))
     rate = np.diff(lv) / np.diff(t)
     pace = rate * span
