@@ -102,3 +102,15 @@ def test_story_of_the_article_run(default_trace):
     # the late drop is much steeper than the fall before it, per 1000 iterations
     assert drop.whole.per(1000) < 2 * fall.last.per(1000) < 0
     assert story.unit == 1000 and set(story.turning_points) <= set(int(i) for i in its)
+
+
+def test_a_curve_over_many_orders_of_magnitude_is_read_as_it_rises():
+    # a diverging run: 0.75, then ×22, then ×1000 per step; small values are not clipped to a plateau
+    values = [0.749, 16.68, 1.651e4, 1.622e7, 1.577e10, 1.514e13, 1.428e16, 1.317e19, 1.175e22, 9.967e24]
+    story = read_story(range(10), values)
+    assert [p.kind for p in story.phases] == ["divergence"] and story.direction == "up"
+
+
+def test_a_fall_to_exactly_zero_is_a_drop():
+    story = read_story([0, 10, 20, 30], [0.5, 0.49, 0.0, 0.0])
+    assert [p.kind for p in story.phases][:2] == ["plateau", "drop"]
