@@ -4,8 +4,17 @@
    share a page (each script wires up the block it sits in). */
 (function () {
   "use strict";
+  // a script inside a shadow root (an embedded lesson fragment) has no currentScript: look for
+  // explorers in the document and in every open shadow root
   var script = document.currentScript;
-  var roots = script ? [script.parentNode] : document.querySelectorAll(".nntrace-explorer");
+  var roots = script ? [script.parentNode] : explorers(document);
+  function explorers(scope) {
+    var found = Array.prototype.slice.call(scope.querySelectorAll(".nntrace-explorer"));
+    Array.prototype.forEach.call(scope.querySelectorAll("*"), function (el) {
+      if (el.shadowRoot) { found = found.concat(explorers(el.shadowRoot)); }
+    });
+    return found;
+  }
   Array.prototype.forEach.call(roots, function (root) {
     if (!root || root.getAttribute("data-nx-ready")) { return; }
     root.setAttribute("data-nx-ready", "1");

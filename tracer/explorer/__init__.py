@@ -10,11 +10,13 @@ article). The block is a ``<template>`` plus JSON plus a small inline script
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 MAX_BYTES = 300_000   # the explorer's data, JSON
-ANCHOR = '<h2 id="nntrace-training"'
+# the lesson's "training" heading; a fragment's ids carry its own prefix (nntrace-<hex>-training)
+ANCHOR = re.compile(r'<h2 id="nntrace-(?:[0-9a-f]+-)?training"')
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,8 @@ def render(prepared: Prepared, langs: Sequence[str], templates: str | None = Non
 
 def insert(page: str, block: str) -> str:
     """Place ``block`` before the lesson's "training" section, or before the article's end."""
-    at = page.find(ANCHOR)
-    if at < 0:
-        at = page.rfind("</article>")
+    found = ANCHOR.search(page)
+    at = found.start() if found else page.rfind("</article>")
     return page[:at] + block + "\n" + page[at:]
 
 
