@@ -34,7 +34,6 @@ OVERFLOW = """() => {
       if (el.shadowRoot) visit(el.shadowRoot);
       if (el instanceof SVGElement && !(el instanceof SVGSVGElement)) continue;
       if (el instanceof MathMLElement && el.tagName.toLowerCase() !== 'math') continue;
-      if (el.closest('.nntrace-explorer')) continue;  // KNOWN GAP: the explorer (learn) overflows 2 px at 400 px
       const name = el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined ? '.' + el.className : '');
       const text = (el.textContent || '').replace(/\\s+/g, ' ').slice(0, 60);
       if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)

@@ -76,7 +76,12 @@ def curve_svg(curve: Mapping[str, Any], labels) -> str:
 
 def _table(caption: str, rows: Sequence[Sequence[str]], *, kind: str, k: int, weight: str | None = None) -> str:
     """A matrix as a table; ``weight`` (``w0``/``b0``) makes each cell a selectable element."""
-    out = [f'<table class="nx-matrix" data-kind="{kind}" data-k="{k}"><caption>{_e(caption)}</caption><tbody>']
+    # the table's width in em of its own font (a digit is about 0.6 em, a cell's padding and
+    # border about 0.8 em): the page shrinks the font so that a wide matrix fits a narrow screen
+    widest = max((len(str(v)) for row in rows for v in row), default=1)
+    fit = round(max((len(row) for row in rows), default=1) * (0.6 * (widest + 1) + 0.8), 1)
+    out = [f'<table class="nx-matrix" data-kind="{kind}" data-k="{k}" style="--nntrace-fit: {fit}">'
+           f'<caption>{_e(caption)}</caption><tbody>']
     for i, row in enumerate(rows):
         cells = []
         for j, value in enumerate(row):
