@@ -173,3 +173,19 @@ def test_mathml_from_a_course_template_is_cleaned():
     out = safe_mathml(r"\text{<img src=x onerror=alert(1)>} + \href{javascript:alert(1)}{x} + \style{color:red}{y}")
     assert "<img" not in out and "href=" not in out and "style=" not in out
     assert out.startswith("<math") and "<mtext>" in out
+
+
+@pytest.mark.parametrize("latex", [r"\text{<span>}", r"x = \text{<b>a</b> & \"q\" '}", r"\mbox{</mtext><script>}",
+                                   r"\text{a{b<c}d} < e"])
+def test_markup_inside_text_math_stays_text(latex):
+    # latex2mathml copies \text{…} as is; the page shows the characters, never a tag, and the
+    # width estimate and the sanitizer get well-formed MathML (no traceback)
+    from tracer.render.mathml import display_html, formula_html
+
+    import xml.etree.ElementTree as ET
+
+    for out in (formula_html(latex), display_html(latex)):
+        for math in re.findall(r"<math.*?</math>", out, re.S):
+            tags = {el.tag.rsplit("}", 1)[-1] for el in ET.fromstring(math).iter()}
+            assert tags <= {"math", "mrow", "mi", "mo", "mn", "mtext", "mstyle", "mspace"}, (latex, tags)
+        assert "&lt;" in out

@@ -9,12 +9,16 @@ continued line starts with its operator, as in print. Nothing inside braces, ``\
 an environment (a matrix) is ever cut.
 
 latex2mathml leaves a macro it does not know as text (``<mi>\\foo</mi>``) and mangles
-``aligned``; both would show the reader raw LaTeX, so either one is an error, not a warning.
+``aligned``; both would show the reader raw LaTeX, so either one is an error, not a warning. It
+also copies the argument of ``\\text``/``\\mbox`` into ``<mtext>`` unescaped: those characters are
+protected before the conversion and written as entities after it, and the result must be
+well-formed XML (the sanitizer and the width estimate read it).
 """
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from functools import lru_cache
 
 from tracer.errors import TracerError
@@ -33,6 +37,14 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\s+|.", re.S)
 #: A minus or plus right after an operator or an opening bracket is a sign: set it tight to its number.
 _SIGN = re.compile(r'(<mo(?![^>]*form="postfix")[^>]*>(?!&#x00029;|&#x0005D;|&#x0007C;|&#x0007D;)[^<]*</mo>)'
                    r'<mo>(&#x02212;|&#x0002B;)</mo>')
+
+
+#: Text-mode macros whose argument latex2mathml copies as is.
+_TEXT_MACRO = re.compile(r"\\(?:text|textrm|textbf|textit|textsf|texttt|mbox)\s*\{")
+#: Markup characters inside a text-mode argument: a private-use stand-in during the conversion,
+#: then an entity.
+_PROTECT = {"<": "\ue000", ">": "\ue001", "&": "\ue002", '"': "\ue003", "'": "\ue004"}
+_ENTITY = {"\ue000": "&lt;", "\ue001": "&gt;", "\ue002": "&amp;", "\ue003": "&quot;", "\ue004": "&#x27;"}
 
 
 class MathError(TracerError):
@@ -134,12 +146,42 @@ def to_mathml(latex: str, display: bool = False) -> str:
 
     if r"\begin{aligned}" in latex:
         raise MathError(f"latex2mathml mangles 'aligned': write one formula per line instead of {latex!r}")
+    if any(ch in latex for ch in _ENTITY):
+        raise MathError(f"LaTeX {latex!r} holds a private-use character (U+E000-U+E004): remove it")
     try:
-        out = convert(latex, display="block" if display else "inline")
+        out = convert(_protect_text(latex), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises bare exceptions of several kinds
         raise MathError(f"cannot convert LaTeX {latex!r} to MathML: {exc}") from None
+    for stand_in, entity in _ENTITY.items():
+        out = out.replace(stand_in, entity)
+    try:
+        ET.fromstring(out)
+    except ET.ParseError:
+        raise MathError(f"LaTeX {latex!r} does not convert to well-formed MathML: remove markup characters") from None
     if "<mi>\\" in out or "<mo>\\" in out or "<mtext>\\" in out:
         start = out.find(">\\") + 1
         bad = out[start:out.find("<", start)]
         raise MathError(f"latex2mathml does not know the macro {bad!r} in {latex!r}: use a supported macro")
     return out
+
+
+def _protect_text(latex: str) -> str:
+    """``latex`` with the markup characters inside text-mode arguments replaced by stand-ins.
+
+    >>> _protect_text(r"x + \\text{<b>}") == "x + \\\\text{\\ue000b\\ue001}"
+    True
+    """
+    out, pos = [], 0
+    for match in _TEXT_MACRO.finditer(latex):
+        if match.start() < pos:
+            continue
+        start = match.end()
+        depth, end = 1, start
+        while end < len(latex) and depth:
+            depth += {"{": 1, "}": -1}.get(latex[end], 0)
+            end += 1
+        out.append(latex[pos:start])
+        out.append("".join(_PROTECT.get(ch, ch) for ch in latex[start:end]))
+        pos = end
+    out.append(latex[pos:])
+    return "".join(out)
