@@ -114,13 +114,16 @@ def test_interrupting_leaves_finished_folders_whole(tmp_path, monkeypatch):
     assert set(whole) == set(tree(tmp_path / "seed-002")) and "lesson.en.md" in whole
 
 
-def test_rerunning_replaces_a_folder_atomically(tmp_path):
-    job = Job(tracer.load_config(None, {"train.iterations": 300}), str(tmp_path), ("en",), ("md",))
-    batch(job, [5], jobs=1)
-    (tmp_path / "seed-005" / "stale.txt").write_text("old")
-    batch(job, [5], jobs=1)
-    assert not (tmp_path / "seed-005" / "stale.txt").exists()
-    assert (tmp_path / "seed-005" / "lesson.en.md").is_file()
+def test_rerunning_updates_a_folder_and_keeps_files_nntrace_did_not_write(tmp_path):
+    config = tracer.load_config(None, {"train.iterations": 300})
+    batch(Job(config, str(tmp_path), ("en",), ("md", "html")), [5], jobs=1)
+    (tmp_path / "seed-005" / "teacher-notes.txt").write_text("mine")
+    batch(Job(config, str(tmp_path), ("en",), ("md",)), [5], jobs=1)
+    names = set(tree(tmp_path / "seed-005"))
+    assert "lesson.en.md" in names and "teacher-notes.txt" in names
+    assert "lesson.en.html" not in names          # written by the first run only: stale, removed
+    assert (tmp_path / "seed-005" / "teacher-notes.txt").read_text() == "mine"
+    assert not [p for p in tmp_path.rglob("*") if ".partial-" in p.name or ".nntrace-tmp" in p.name]
 
 
 @pytest.mark.parametrize("argv,pattern", [

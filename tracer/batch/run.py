@@ -134,25 +134,25 @@ def _note(message: str) -> None:
 
 
 def _publish(root: Path, name: str, docs, prefix: str = "") -> list[str]:
-    """Write ``docs`` into a hidden folder beside ``root/name``, then swap it into place."""
+    """Write ``docs`` into ``root/name``. A new folder is written hidden beside its place and
+    renamed into it, so it appears whole or not at all; an existing one is updated all or
+    nothing by ``tracer.files.write_tree``, which removes only the files its last run wrote (a
+    teacher's own notes in it stay)."""
     from tracer.files import make_dirs
     from tracer.lesson.write import write_documents
 
     make_dirs(root)
-    partial = root / f".{name}.partial-{os.getpid()}"
     final = root / name
-    try:
-        write_documents(partial, docs)
-        if final.exists():
-            old = root / f".{name}.old-{os.getpid()}"
-            os.replace(final, old)
+    if os.path.lexists(final):
+        write_documents(final, docs)
+    else:
+        partial = root / f".{name}.partial-{os.getpid()}"
+        try:
+            write_documents(partial, docs)
             os.replace(partial, final)
-            shutil.rmtree(old)
-        else:
-            os.replace(partial, final)
-    finally:
-        if partial.exists():
-            shutil.rmtree(partial, ignore_errors=True)
+        finally:
+            if partial.exists():
+                shutil.rmtree(partial, ignore_errors=True)
     return [f"{prefix}{name}/{d.path}" for d in docs]
 
 
@@ -238,11 +238,17 @@ def batch(job: Job, seeds: Sequence[int], *, jobs: int | None = None,
 
 
 def _sweep(out: Path, answers: str | None) -> None:
-    """Remove the hidden partial folders an interrupted batch leaves behind."""
+    """Remove what an interrupted batch's workers leave: hidden partial seed folders, and
+    temporary files inside existing seed folders."""
+    from tracer.files import sweep
+
     for root in (out, Path(answers or out)):
         if root.is_dir():
             for partial in root.glob(".seed-*.partial-*"):
                 shutil.rmtree(partial, ignore_errors=True)
+            for folder in root.glob("seed-*"):
+                if folder.is_dir() and not folder.is_symlink():
+                    sweep(folder)
 
 
 def summary(results: Sequence[SeedResult]) -> dict[str, Any]:
