@@ -107,6 +107,9 @@ class Activation:
     """``_sympy(sp, z)``: f(z) built with the sympy module ``sp`` (see ``sympy_expression``)."""
     _sympy_derivative: Callable[..., "sympy.Expr"]
     """``_sympy_derivative(sp, a)``: f' written with the output ``a``, built with ``sp``."""
+    _sympy_inverse: Callable[..., "sympy.Expr"]
+    """``_sympy_inverse(sp, a)``: the ``z`` with ``f(z) = a`` (relu: ``a``, exact wherever the
+    derivative is read, since ``a > 0`` exactly when ``z > 0``), built with ``sp``."""
 
     def sympy_expression(self, z: "sympy.Expr | None" = None) -> "sympy.Expr":
         """f(z) as a sympy expression (``z``: the real symbol ``z`` when omitted); imports sympy."""
@@ -120,6 +123,12 @@ class Activation:
 
         return self._sympy_derivative(sp, sp.Symbol("a", real=True) if a is None else a)
 
+    def sympy_inverse(self, a: "sympy.Expr | None" = None) -> "sympy.Expr":
+        """z written with the output ``a`` (the derivations check f' in terms of ``a`` with it)."""
+        import sympy as sp
+
+        return self._sympy_inverse(sp, sp.Symbol("a", real=True) if a is None else a)
+
 
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
@@ -128,6 +137,7 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative_latex=lambda a: rf"{a}\left(1 - {a}\right)",
         _sympy=lambda sp, z: 1 / (1 + sp.exp(-z)),
         _sympy_derivative=lambda sp, a: a * (1 - a),
+        _sympy_inverse=lambda sp, a: sp.log(a / (1 - a)),
     ),
     "tanh": Activation(
         "tanh", _tanh, _tanh_derivative, r"\tanh",
@@ -135,6 +145,7 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative_latex=lambda a: rf"1 - {a}^{{2}}",
         _sympy=lambda sp, z: sp.tanh(z),
         _sympy_derivative=lambda sp, a: 1 - a ** 2,
+        _sympy_inverse=lambda sp, a: sp.atanh(a),
     ),
     "relu": Activation(
         "relu", _relu, _relu_derivative, r"\operatorname{relu}",
@@ -142,6 +153,7 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative_latex=lambda a: rf"\left[{a} > 0\right]",
         _sympy=lambda sp, z: sp.Max(z, 0),
         _sympy_derivative=lambda sp, a: sp.Heaviside(a, 0),
+        _sympy_inverse=lambda sp, a: a,
     ),
     "linear": Activation(
         "linear", _linear, _linear_derivative, r"\operatorname{id}",
@@ -149,6 +161,7 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative_latex=lambda a: "1",
         _sympy=lambda sp, z: z,
         _sympy_derivative=lambda sp, a: sp.Integer(1),
+        _sympy_inverse=lambda sp, a: a,
     ),
 }
 """Every activation a config may name, by its config key."""

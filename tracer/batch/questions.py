@@ -32,6 +32,7 @@ from typing import Literal
 
 import numpy as np
 
+from tracer.activations import ACTIVATIONS
 from tracer.render.numbers import num
 
 Kind = Literal["z", "a", "out_delta", "hidden_delta", "grad", "bias", "step"]
@@ -219,9 +220,7 @@ def _build(kind: str, index: tuple[int, ...], number: int, s: _Source, answers: 
 
 def slope(activation: str, a: float) -> float:
     """The activation's derivative written with its output ``a``, as the trainer computes it."""
-    a64 = np.float64(a)
-    return float({"sigmoid": lambda: a64 * (1 - a64), "tanh": lambda: 1 - a64 * a64,
-                  "relu": lambda: np.float64(a64 > 0), "linear": lambda: np.float64(1.0)}[activation]())
+    return float(ACTIVATIONS[activation].derivative(np.array([a], dtype=np.float64))[0])
 
 
 def _parts(kind: str, index: tuple[int, ...], s: _Source) -> dict:

@@ -27,16 +27,6 @@ def forward(name: str, z: sp.Expr) -> sp.Expr:
     return ACTIVATIONS[name].sympy_expression(z)
 
 
-# ``z`` as a function of the output ``a``; for relu, ``a > 0`` exactly when ``z > 0``, so
-# substituting ``a`` for ``z`` inside the (Heaviside) derivative is exact.
-_INVERSE = {
-    "sigmoid": sp.log(A / (1 - A)),
-    "tanh": sp.atanh(A),
-    "relu": A,
-    "linear": A,
-}
-
-
 def heaviside_convention(expr: sp.Expr) -> sp.Expr:
     """Give every Heaviside step the trainer's value at the kink: relu'(0) = 0 (``a > 0 → 1``)."""
     return expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: sp.Heaviside(e.args[0], 0))
@@ -50,7 +40,7 @@ def activation_derivative(name: str) -> sp.Expr:
     1 - a**2
     """
     derivative = heaviside_convention(sp.diff(forward(name, Z), Z))
-    in_output = sp.simplify(derivative.subs(Z, _INVERSE[name]))
+    in_output = sp.simplify(derivative.subs(Z, ACTIVATIONS[name].sympy_inverse(A)))
     in_output = _positive_parentheses(in_output)
     # check the rewrite: substituting a = f(z) back must give the derivative again
     back = heaviside_convention(in_output.subs(A, forward(name, Z)))
@@ -87,7 +77,7 @@ def loss_derivative(loss: str, output_activation: str) -> tuple[sp.Expr, bool]:
         if output_activation != "sigmoid":
             raise DerivationError(f"loss 'bce' needs a sigmoid output, not {output_activation!r}")
         in_z = sp.simplify(sp.diff(loss_function(loss, forward("sigmoid", Z)), Z))
-        in_output = sp.simplify(in_z.subs(Z, _INVERSE["sigmoid"]))
+        in_output = sp.simplify(in_z.subs(Z, ACTIVATIONS["sigmoid"].sympy_inverse(A)))
         return _positive_parentheses(in_output), True
     return sp.diff(loss_function(loss), A), False
 
