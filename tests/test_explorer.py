@@ -234,3 +234,14 @@ def test_two_fragments_on_one_page_work_apart_in_their_languages(browser, pages)
         assert log == {"outside": [], "errors": []}
     finally:
         page.close()
+
+
+def test_a_network_too_large_for_the_explorer_says_so():
+    trace = tracer.run(tracer.load_config({"network": {"layers": [3, 12, 1]}, "train": {"iterations": 20}}))
+    docs = {d.path: d.content.decode() for d in render_lesson(trace, langs=["en", "zh"], formats=["html"])}
+    for name, words in (("lesson.en.html", "widest layer has 12 units"), ("lesson.zh.html", "最宽的一层有 12 个单元")):
+        page = docs[name]
+        assert "nx-absent" in page and words in page
+        assert "nx-data" not in page and "nx-template" not in page   # no explorer data or script
+        # placed where the explorer goes: before the training section
+        assert page.index("nx-absent") < page.index('id="nntrace-training"')

@@ -89,6 +89,18 @@ def render(prepared: Prepared, langs: Sequence[str], templates: str | None = Non
     return markup.explorer(parts, labels, script, css, str(prose[langs[0]].html_lang) if len(langs) == 1 else None)
 
 
+def render_absent(trace, langs: Sequence[str], templates: str | None = None) -> str:
+    """What an HTML lesson shows where a network too large for the explorer would have it."""
+    from tracer.explorer import data, markup
+    from tracer.render.prose import load_prose
+
+    prose = load_prose("explorer", tuple(langs), {}, templates)
+    labels = [{**prose[code].labels, "title": prose[code].title} for code in langs]
+    values = {"units": data.MAX_UNITS, "samples": data.MAX_SAMPLES,
+              "widest": max(trace.config.network.layers), "count": len(trace.config.data.inputs)}
+    return markup.too_large(labels, values, str(prose[langs[0]].html_lang) if len(langs) == 1 else None)
+
+
 def insert(page: str, block: str) -> str:
     """Place ``block`` before the lesson's "training" section, or before the article's end."""
     found = ANCHOR.search(page)
@@ -96,4 +108,4 @@ def insert(page: str, block: str) -> str:
     return page[:at] + block + "\n" + page[at:]
 
 
-__all__ = ["Prepared", "insert", "prepare", "render"]
+__all__ = ["Prepared", "insert", "prepare", "render", "render_absent"]

@@ -174,4 +174,11 @@ def explorer(parts: Mapping[str, Any], labels: Sequence[Mapping[str, str]], scri
             f"{json_script(payload)}<script>{script}</script></div>")
 
 
-__all__ = ["edge_styles", "explorer", "json_script"]
+def too_large(labels: Sequence[Mapping[str, str]], values: Mapping[str, Any], lang: str | None = None) -> str:
+    """In place of the explorer: a note saying why there is none (no script, no data)."""
+    lang_attr = f' lang="{_e(lang)}"' if lang else ""
+    return (f'<div class="nntrace-explorer"><p class="nx-note nx-absent"{lang_attr}>'
+            f'{_e(both(labels, "too_large", **values))}</p></div>')
+
+
+__all__ = ["edge_styles", "explorer", "json_script", "too_large"]

@@ -76,8 +76,9 @@ def _explorer(trace, options: Options, templates: str | None):
 
     prepared = prepare(trace, digits=options.digits, iteration=options.iteration,
                        table_iterations=options.table_iterations)
-    if prepared is None:
-        return None
+    if prepared is None:   # too large to draw whole: the page says so where the explorer would be
+        from tracer.explorer import render_absent
+        return lambda html, codes: insert(html, render_absent(trace, codes, templates))
     return lambda html, codes: insert(html, render_explorer(prepared, codes, templates))
 
 
