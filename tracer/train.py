@@ -68,28 +68,11 @@ def recorded_iterations(config: Config, force: bool = False) -> np.ndarray:
 
 
 def tensor_shapes(config: Config) -> dict[str, tuple[int, ...]]:
-    """Every recorded tensor name with its per-iteration shape, in recording order."""
-    layers = config.network.layers
-    depth = len(layers) - 1
-    n = len(config.data.inputs)
-    shapes: dict[str, tuple[int, ...]] = {"l0": (n, layers[0])}
-    for k in range(1, depth + 1):
-        shapes[f"z{k}"] = (n, layers[k])
-        shapes[f"l{k}"] = (n, layers[k])
-    shapes[f"l{depth}_error"] = (n, layers[-1])
-    shapes["loss"] = ()
-    shapes["mean_error"] = ()
-    for k in range(depth, 0, -1):
-        shapes[f"l{k}_delta"] = (n, layers[k])
-        if k > 1:
-            shapes[f"l{k - 1}_error"] = (n, layers[k - 1])
-    biased = config.network.bias != "none"
-    for k in range(depth):
-        for suffix in ("", "_grad", "_next"):
-            shapes[f"w{k}{suffix}"] = (layers[k], layers[k + 1])
-            if biased:
-                shapes[f"b{k}{suffix}"] = (layers[k + 1],)
-    return shapes
+    """Every recorded tensor name with its per-iteration shape, in recording order
+    (``tracer.schema.tensor_shapes``, which also checks trace files against it)."""
+    from tracer.schema import tensor_shapes as shapes
+
+    return shapes(config.network.layers, config.network.bias != "none", len(config.data.inputs))
 
 
 def row_layout(shapes: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, int, tuple[int, ...]]]:

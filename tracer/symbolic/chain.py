@@ -17,6 +17,7 @@ from tracer.config import Network
 from tracer.symbolic.local import (
     A, Y, activation_derivative, linear_derivatives, loss_derivative,
 )
+from tracer.symbolic import tree
 from tracer.symbolic.printing import Chain, elementwise, latex
 
 SAMPLE = sp.Symbol("n", integer=True)
@@ -39,16 +40,7 @@ def leaf(base: str, *indices: sp.Symbol | None) -> sp.Expr:
 
 def leaf_axes(base: str, plan: list) -> list:
     """For each axis of the tensor behind ``base``, its index symbol (``None``: width 1)."""
-    if base == "x":
-        return [SAMPLE, plan[0]]
-    if base == "y":
-        return [SAMPLE, plan[-1]]
-    kind, k = base[0], int(base[1:])
-    if kind == "l":
-        return [SAMPLE, plan[k]]
-    if kind == "w":
-        return [plan[k], plan[k + 1]]
-    return [plan[k + 1]]
+    return tree.leaf_axes(base, plan, sample=SAMPLE)
 
 
 def activation_leaf(plan: list, m: int) -> sp.Expr:

@@ -50,15 +50,16 @@ def layer_letters(layers: tuple[int, ...]) -> list[str | None]:
     return [name if width > 1 else None for name, width in zip(names, layers)]
 
 
-def leaf_axes(base: str, plan: list) -> list:
-    """For each axis of the tensor behind ``base``, its index letter (``None``: width 1)."""
+def leaf_axes(base: str, plan: list, sample: Any = SAMPLE) -> list:
+    """For each axis of the tensor behind ``base``, its index letter (``None``: width 1);
+    ``sample`` stands for the sample axis (a sympy symbol in ``tracer.symbolic.chain``)."""
     if base == "x":
-        return [SAMPLE, plan[0]]
+        return [sample, plan[0]]
     if base == "y":
-        return [SAMPLE, plan[-1]]
+        return [sample, plan[-1]]
     kind, k = base[0], int(base[1:])
     if kind == "l":
-        return [SAMPLE, plan[k]]
+        return [sample, plan[k]]
     if kind == "w":
         return [plan[k], plan[k + 1]]
     return [plan[k + 1]]
