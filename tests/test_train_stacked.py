@@ -102,6 +102,23 @@ def test_a_diverging_seed_reports_its_own_error_and_the_others_train():
         tracer.run_many(cfg, seeds)
 
 
+def test_worker_processes_give_the_same_traces_errors_and_progress():
+    cfg = tracer.load_config({"network": {"activation": "linear"}, "train": {"lr": 0.45, "iterations": 3000},
+                              "record": {"iterations": "0,1,2,last"}})
+    seeds = list(range(1, 8))
+    done = []
+    shared = tracer.run_many(cfg, seeds, errors="return", jobs=2, progress=done.append)
+    alone = tracer.run_many(cfg, seeds, errors="return")
+    assert sum(done) == len(seeds)
+    for a, b in zip(shared, alone):
+        if isinstance(b, TrainingError):
+            assert isinstance(a, TrainingError) and str(a) == str(b)
+        else:
+            assert_same(a, b)
+    with pytest.raises(TrainingError, match="training diverged"):
+        tracer.run_many(cfg, seeds, jobs=2)
+
+
 def test_an_inexact_platform_falls_back_to_single_runs_with_a_note(monkeypatch):
     real = np.matmul
 
