@@ -7,6 +7,7 @@ never ``locale`` or ``%n``. Large matrices become a slice plus their shape and n
 from __future__ import annotations
 
 import math
+import re
 from typing import Sequence
 
 import numpy as np
@@ -44,6 +45,22 @@ def num(x: float, digits: int) -> str:
         mant, exp = text.split("e")
         return f"{mant}e{int(exp):+03d}"
     return text
+
+
+MINUS = "\u2212"
+#: A hyphen-minus that is a number's sign or its exponent's: at the start of a number (not inside
+#: a word or a range such as ``1-30``), or after the ``e`` of a mantissa.
+_SIGN = re.compile(r"(?<![\w.\-\u2212/])-(?=\.?\d)|(?<=\de)-(?=\d)")
+
+
+def minus(text: str) -> str:
+    """``text`` with each number's ASCII sign written as the minus sign U+2212, as MathML shows it:
+    for figures and table cells, never for code, JSON, CSV or the terminal.
+
+    >>> minus("-0.5"), minus("1.2e-05"), minus("w0[1,2] = -3"), minus("seed-001, 1-30")
+    ('−0.5', '1.2e−05', 'w0[1,2] = −3', 'seed-001, 1-30')
+    """
+    return _SIGN.sub(MINUS, text)
 
 
 def tex(x: float, digits: int) -> str:
