@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
+from tracer.analysis.path import choose_sample
 from tracer.lesson.context import Options, build
 from tracer.render import figures as fig
 from tracer.render.document import DEFAULT_LANGS, FORMATS, Kind, parse_formats, parse_langs, render
@@ -103,15 +104,19 @@ def draw_figures(trace, derivations, options: Options) -> dict[str, tuple[str, s
     shape = "-".join(map(str, cfg.network.layers))
     out = {
         "network-initial": ("figures/network-initial.svg", fig.network(
-            ws, biases=bs, layer_names=names, digits=3, label=f"{shape} network, weights at iteration {first}")),
+            ws, biases=bs, layer_names=names, digits=options.digits, label=f"{shape} network, weights at iteration {first}")),
         "network-final": ("figures/network-final.svg", fig.network(
-            ws_final, biases=bs_final, layer_names=names, digits=3, label=f"{shape} network, weights after iteration {last}")),
+            ws_final, biases=bs_final, layer_names=names, digits=options.digits,
+            label=f"{shape} network, weights after iteration {last}")),
     }
+    sample = choose_sample(cfg.data.arrays()[0])   # the sample the worked path follows
     for d in derivations:
         k = int(d.parameter[1:])
         row, col = (d.index + (0, 0))[:2]
+        ws_d = [trace.get(f"w{m}", d.iteration) for m in range(L)]
         out[f"chain-{d.parameter}"] = (f"figures/chain-{d.parameter}.svg", fig.network(
-            ws, layer_names=names, path=fig.Path(k, row, col), label=f"chain-rule path of {d.weight}"))
+            ws_d, layer_names=names, path=fig.Path(k, row, col), derivation=d, sample=sample,
+            digits=options.digits, label=f"chain-rule path of {d.weight}, sample {sample}"))
     return out
 
 
