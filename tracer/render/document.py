@@ -6,7 +6,8 @@ language (``zh``, ``en`` or a pair such as ``zh-en``) and format (``md``, ``html
 steps run:
 
 1. load each language's prose, bound to the family's variables (``tracer.render.prose``);
-2. render the skeleton to Markdown (the ``.md`` file, or the source of the HTML page);
+2. render the skeleton to Markdown (the ``.md`` file, or the source of the HTML page); the
+   numbers in its tables take the minus sign U+2212, as the math does (``numbers.table_minus``);
 3. for HTML, turn that Markdown into an offline page or fragment (``tracer.render.page``);
 4. collect the figures: inlined into HTML, written beside Markdown as ``figures/*.svg``.
 """
@@ -21,6 +22,7 @@ from tracer.errors import TracerError
 from tracer.render.environment import get_template, languages, reset_budget, template_errors, MAX_TEXT
 from tracer.render.escape import plain, yaml_string
 from tracer.render.model import Document
+from tracer.render.numbers import table_minus
 from tracer.render.prose import load_prose
 
 FORMATS = ("md", "html")
@@ -165,4 +167,4 @@ def render_markdown(template: str, variables: Mapping[str, Any], prose: Mapping[
                 raise TracerError(f"template {template!r}: the document grew past {MAX_TEXT} characters")
             pieces.append(piece)
     text = re.sub(r"[ \t]+\n", "\n", "".join(pieces))
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    return table_minus(re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n")

@@ -520,11 +520,11 @@ def curves(series: Sequence[Series], *, label: str, x_label: str, y_label: str, 
     for tick in _ticks(lo, hi, log):
         y = py(tick)
         svg.add("line", x1=float(left), y1=y, x2=float(width - right), y2=y, stroke="#e6e6e6")
-        svg.add("text", num(tick, 3), x=float(left - 6), y=float(y + 4), text_anchor="end", font_size=11, fill=INK)
+        svg.add("text", minus(num(tick, 3)), x=float(left - 6), y=float(y + 4), text_anchor="end", font_size=11, fill=INK)
     for tick in _ticks(x0, x1, False, count=6):
         x = px(tick)
         svg.add("line", x1=x, y1=float(height - bottom), x2=x, y2=float(height - bottom + 5), stroke="#888888")
-        svg.add("text", num(tick, 6), x=x, y=float(height - bottom + 18), text_anchor="middle", font_size=11, fill=INK)
+        svg.add("text", minus(num(tick, 6)), x=x, y=float(height - bottom + 18), text_anchor="middle", font_size=11, fill=INK)
     for n, s in enumerate(series):
         color = s.color or PALETTE[n % len(PALETTE)]
         pts = [(px(float(a)), py(float(b))) for a, b in zip(s.x, s.y) if not log or b > 0]

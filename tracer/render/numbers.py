@@ -63,6 +63,40 @@ def minus(text: str) -> str:
     return _SIGN.sub(MINUS, text)
 
 
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+#: Pieces of a table row that keep their text: code spans (any fence length) and inline math.
+_VERBATIM = re.compile(r"(`+).*?(?<!`)\1(?!`)|(?<!\\)\$(?:[^$\\]|\\.)+?\$")
+
+
+def table_minus(markdown: str) -> str:
+    r"""``markdown`` with the numbers in its table rows signed with U+2212 (``minus``), once for
+    every document: code spans, inline math, fenced code and display math keep ``-``.
+
+    >>> table_minus("| -1 | `x-1 -2` | $-3$ |\n-4\n```\n| -5 |\n```\n")
+    '| −1 | `x-1 -2` | $-3$ |\n-4\n```\n| -5 |\n```\n'
+    """
+    out = []
+    fence = None
+    math = False
+    for line in markdown.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+        elif opened:
+            fence = opened.group(1)
+        elif line.strip() == "$$":
+            math = not math
+        elif not math and line.lstrip().startswith("|"):
+            pieces, last = [], 0
+            for found in _VERBATIM.finditer(line):
+                pieces += [minus(line[last:found.start()]), found.group(0)]
+                last = found.end()
+            line = "".join(pieces) + minus(line[last:])
+        out.append(line)
+    return "\n".join(out)
+
+
 def tex(x: float, digits: int) -> str:
     r"""``x`` as a LaTeX number: ``1.3 \times 10^{-5}`` rather than ``1.3e-05``.
 
