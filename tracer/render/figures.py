@@ -130,7 +130,7 @@ def network(weights: Sequence[np.ndarray], *, label: str, biases: Sequence[np.nd
     scale = max(float(np.max(np.abs(w))) for w in weights) or 1.0
     on_path = _path_units(path, sizes) if path else None
     best = None
-    for step, gap in GEOMETRIES:
+    for step, gap in (GEOMETRIES if path is None else PATH_GEOMETRIES):
         g = _layout(sizes, step, gap if len(sizes) <= 3 else gap * DEEP_GAP // GAP, path, marks, heading, layer_names)
         g.segments = _edge_segments(weights, g.xs, g.ys, scale, on_path, path) + g.segments
         wanted = (_weight_labels(weights, g.xs, g.ys, digits) if path is None else []) \
@@ -172,6 +172,8 @@ def network(weights: Sequence[np.ndarray], *, label: str, biases: Sequence[np.nd
 #: (vertical step between nodes, horizontal gap between layers) tried in turn until every weight's
 #: label fits; the first is the compact drawing used when none does.
 GEOMETRIES = ((64, 250), (80, 300), (96, 300), (80, 360), (96, 360))
+#: The same for a chain-path figure, compact first: it sits beside a table.
+PATH_GEOMETRIES = ((56, 170), (64, 200), (64, 250), (80, 300), (96, 360))
 
 
 @dataclass
@@ -191,7 +193,7 @@ class _Layout:
 def _layout(sizes, step, gap, path, marks, heading, layer_names) -> _Layout:
     """Where the nodes, the error node and the fixed texts go for one spacing."""
     top, bottom = (48 if heading else 30), 46
-    mark_width = max((labels.text_width(m.text, LABEL_SIZE) for m in marks if m.where == ("E",)), default=0.0)
+    mark_width = max((labels.text_width(m.text, MARK_SIZE) for m in marks if m.where == ("E",)), default=0.0)
     xs = [50 + gap * k for k in range(len(sizes))]
     ex = float(xs[-1] + 100)
     width = xs[-1] + 50 if not path else int(math.ceil(max(ex + 40, ex + mark_width / 2 + 8)))
@@ -223,7 +225,8 @@ def _whole_pairs(placed, kinds):
     return kept, bool(broken)
 
 
-LABEL_SIZE = 11.0
+LABEL_SIZE = 11.0   # a weight on its edge
+MARK_SIZE = 12.0    # a factor on the chain-rule path
 LEGEND_HEIGHT = 34
 
 
@@ -299,12 +302,14 @@ def _weight_labels(weights, xs, ys, digits) -> list:
 
 
 def _around(x: float, y: float, r: float, text: str, size: float) -> list[tuple[float, float]]:
-    """Centres just below, above, then diagonally beside a node of radius ``r``."""
+    """Centres just below, above, then beside a node of radius ``r``; then one line further out."""
     half_h = size * (labels.ASCENT + labels.DESCENT) / 2 + labels.PAD + 1.0
     half_w = labels.text_width(text, size) / 2 + labels.PAD + 1.0
-    d = r + half_h
-    return [(x, y + d), (x, y - d), (x + half_w, y + d), (x - half_w, y + d), (x + half_w, y - d),
-            (x - half_w, y - d), (x + r + half_w, y - r), (x - r - half_w, y - r)]
+    out = []
+    for d in (r + half_h, r + 3 * half_h):
+        out += [(x, y + d), (x, y - d), (x + half_w, y + d), (x - half_w, y + d), (x + half_w, y - d),
+                (x - half_w, y - d)]
+    return out + [(x + r + half_w, y - r), (x - r - half_w, y - r)]
 
 
 def _bias_labels(biases, xs, ys, digits) -> list:
@@ -325,19 +330,21 @@ def _mark_labels(marks, xs, ys, ex, ey) -> list:
             _, k, unit = m.where
             if unit not in ys[k]:
                 continue
-            spots = _around(float(xs[k]), float(ys[k][unit]), 16.0, m.text, LABEL_SIZE)
-            out.append((labels.Label(m.text, spots, LABEL_SIZE), ("mark",)))
+            spots = _around(float(xs[k]), float(ys[k][unit]), 16.0, m.text, MARK_SIZE)
+            out.append((labels.Label(m.text, spots, MARK_SIZE), ("mark",)))
         elif m.where[0] == "edge":
             _, k, i, j = m.where
             if i not in ys[k] or j not in ys[k + 1]:
                 continue
             x1, y1, x2, y2 = float(xs[k] + 16), float(ys[k][i]), float(xs[k + 1] - 16), float(ys[k + 1][j])
-            out.append((labels.Label(m.text, labels.along(x1, y1, x2, y2, 0.5), LABEL_SIZE, (k, i, j)), ("mark",)))
+            out.append((labels.Label(m.text, labels.along(x1, y1, x2, y2, 0.5), MARK_SIZE, (k, i, j)), ("mark",)))
         else:
-            step = LABEL_SIZE * (labels.ASCENT + labels.DESCENT) + 2 * labels.PAD + 2
-            spots = [(float(ex), float(ey + 18 + step * (n + 0.5))) for n in range(8)] + \
+            step = MARK_SIZE * (labels.ASCENT + labels.DESCENT) + 2 * labels.PAD + 2
+            mid = (xs[-1] + ex) / 2          # above the line into E, then under E, then above it
+            spots = [(float(mid), float(ey - 18 - step * (n + 0.5))) for n in range(3)] + \
+                    [(float(ex), float(ey + 18 + step * (n + 0.5))) for n in range(8)] + \
                     [(float(ex), float(ey - 18 - step * (n + 0.5))) for n in range(8)]
-            out.append((labels.Label(m.text, spots, LABEL_SIZE), ("mark",)))
+            out.append((labels.Label(m.text, spots, MARK_SIZE), ("mark",)))
     return out
 
 

@@ -5,7 +5,8 @@ CommonMark + GFM tables + ``$…$``/``$$…$$`` math, raw HTML off (so user text
 markup), math converted to MathML, figures referenced as ``figures/NAME.svg`` inlined, and the
 ``page.html.j2`` shell around it. Three Markdown extensions are understood for HTML only:
 ``::: lang CODE`` (a block in one language), ``:::: pair`` (side-by-side languages),
-``::: figure`` and ``{#nntrace-id}`` lines before headings.
+``::: figure``, ``:::: beside`` (a table and its figure side by side on a wide screen) and
+``{#nntrace-id}`` lines before headings.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _parser():
     md.use(dollarmath_plugin, double_inline=False, allow_digits=False)
     md.use(attrs_block_plugin)
     for name, tag, css in (("pair", "div", "nntrace-pair"), ("lang", "div", "nntrace-lang"),
-                           ("figure", "figure", "nntrace-figure")):
+                           ("figure", "figure", "nntrace-figure"), ("beside", "div", "nntrace-beside")):
         md.use(container_plugin, name=name, render=_container(tag, css))
     md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: safe_formula(formula_html(tokens[idx].content)))
     md.add_render_rule("math_block", lambda self, tokens, idx, options, env:
