@@ -176,3 +176,13 @@ def test_semicolons_full_width_digits_and_a_decimal_comma(klass, tmp_path):
                  "--out", str(tmp_path / "g"), "--lang", "en", "--format", "md"]) == 0
     row = list(csv.reader((tmp_path / "g" / "grades.csv").open(encoding="utf-8")))[1]
     assert row[:6] == ["", "3", "2", "6", "correct", "correct"] and row[6:] == ["missing"] * 4
+
+
+@pytest.mark.parametrize("typed, value", [("−0.9998", -0.9998), ("-0.9998", -0.9998), ("1.2e−05", 1.2e-05),
+                                          ("−1.2e−05", -1.2e-05), ("−０,５", -0.5)])
+def test_answers_copied_from_a_table_with_u2212_read_as_typed_with_a_hyphen(typed, value):
+    """Tables print U+2212 (tracer.render.numbers.table_minus); a student who copies a number
+    from one is graded as if they had typed '-'."""
+    from tracer.grade.grade import parse_answer
+
+    assert parse_answer(typed) == value
