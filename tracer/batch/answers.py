@@ -60,15 +60,15 @@ def worksheet_iteration(seed: int, iterations: int, walked: int = 0) -> int:
     return j if j != walked else (j % top) + 1
 
 
-_NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:\s*\\times\s*10\^\{[-−]?\d+\}|e[-+]?\d+)?")
+_NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?(?:\s*\\times\s*10\^\{[-−]?\d+\}|e[-+−]?\d+)?")
 
 
 def printed_numbers(texts: Iterable[str], digits: int) -> frozenset[str]:
     """Every number in ``texts`` (Markdown, LaTeX, HTML, SVG), rounded to ``digits`` significant
     digits as an answer key writes it, sign dropped: what a student can read off the page.
 
-    >>> sorted(printed_numbers(["w = -0.46263 and $1.3 \\\\times 10^{-5}$"], 4))
-    ['0.4626', '1.3e-05']
+    >>> sorted(printed_numbers(["w = -0.46263 and $1.3 \\\\times 10^{-5}$", "| −2.5e−07 |"], 4))
+    ['0.4626', '1.3e-05', '2.5e-07']
     """
     from tracer.render.numbers import num
 
