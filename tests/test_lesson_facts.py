@@ -24,7 +24,7 @@ def test_worked_path_formulas_carry_the_recorded_numbers(default):
     assert path["sample"] == "3"
     assert path["out_delta"].endswith(r"= 0.5447 \times 0.248 = 0.1351")
     w1 = path["updates"][0]
-    assert w1["update"] == r"w^{(1)}_{0,0} \leftarrow -0.5911 - 0.1 \times 0.05749 = -0.5968"
+    assert w1["step"] == r"w^{(1)}_{0,0} \leftarrow -0.5911 - 0.1 \times 0.05749 = -0.5968"
     assert w1["gradient"].count(r" \cdot ") == 5   # one term per sample
     assert (path["loss_before"], path["loss_after"]) == ("0.6074", "0.6055")
     assert r"1 \cdot (-0.166) + 1 \cdot (-0.7065) + 1 \cdot (-0.2065)" in path["layers"][0]["z"]

@@ -41,7 +41,7 @@ def deep_config(activation="tanh", bias="trainable", loss="half_sse", reduction=
 # -- pinned LaTeX for the seed network --------------------------------------------------------
 
 SEED_W0 = (r"\frac{\partial E}{\partial w^{(0)}_{ij}} = \sum_{n} \left(l^{(2)}_{n} - y_{n}\right) \cdot "
-           r"l^{(2)}_{n} \left(1 - l^{(2)}_{n}\right) \cdot w^{(1)}_{j} \cdot l^{(1)}_{nj} \left(1 - l^{(1)}_{nj}\right) \cdot x_{ni}")
+           r"l^{(2)}_{n} \left(1 - l^{(2)}_{n}\right) \cdot w^{(1)}_{j} \cdot l^{(1)}_{nj} \left(1 - l^{(1)}_{nj}\right) \cdot l^{(0)}_{ni}")
 SEED_W1 = (r"\frac{\partial E}{\partial w^{(1)}_{j}} = \sum_{n} \left(l^{(2)}_{n} - y_{n}\right) \cdot "
            r"l^{(2)}_{n} \left(1 - l^{(2)}_{n}\right) \cdot l^{(1)}_{nj}")
 
@@ -49,19 +49,19 @@ SEED_W1 = (r"\frac{\partial E}{\partial w^{(1)}_{j}} = \sum_{n} \left(l^{(2)}_{n
 def test_seed_latex_is_pinned(seed):
     assert seed["w0[0,0]"].latex == SEED_W0
     assert seed["w1[0,0]"].latex == SEED_W1
-    assert seed["w0[0,0]"].matrix_latex == r"\frac{\partial E}{\partial W^{(0)}} = X^{T} \delta^{(1)}"
-    assert seed["w1[0,0]"].matrix_latex == r"\frac{\partial E}{\partial W^{(1)}} = {l^{(1)}}^{T} \delta^{(2)}"
+    assert seed["w0[0,0]"].matrix_latex == r"\frac{\partial E}{\partial w^{(0)}} = {l^{(0)}}^{\top} \delta^{(1)}"
+    assert seed["w1[0,0]"].matrix_latex == r"\frac{\partial E}{\partial w^{(1)}} = {l^{(1)}}^{\top} \delta^{(2)}"
     assert [f.latex for f in seed["w0[0,0]"].factors] == [
         r"l^{(2)}_{n} - y_{n}", r"l^{(2)}_{n} \left(1 - l^{(2)}_{n}\right)", r"w^{(1)}_{j}",
-        r"l^{(1)}_{nj} \left(1 - l^{(1)}_{nj}\right)", r"x_{ni}"]
+        r"l^{(1)}_{nj} \left(1 - l^{(1)}_{nj}\right)", r"l^{(0)}_{ni}"]
     assert [f.name for f in seed["w0[0,0]"].factors] == ["dE/dl2", "dl2/dz2", "dz2/dl1", "dl1/dz1", "dz1/dw0"]
 
 
 def test_seed_deltas_are_pinned(seed):
     deltas = seed["w0[0,0]"].deltas
     assert [d["layer"] for d in deltas] == [2, 1]
-    assert deltas[0]["matrix_latex"] == r"\delta^{(2)} = \left(l^{(2)} - Y\right) \odot l^{(2)} \odot \left(1 - l^{(2)}\right)"
-    assert deltas[1]["matrix_latex"] == (r"\delta^{(1)} = \left(\delta^{(2)} {W^{(1)}}^{T}\right) \odot l^{(1)} "
+    assert deltas[0]["matrix_latex"] == r"\delta^{(2)} = \left(l^{(2)} - y\right) \odot l^{(2)} \odot \left(1 - l^{(2)}\right)"
+    assert deltas[1]["matrix_latex"] == (r"\delta^{(1)} = \left(\delta^{(2)} {w^{(1)}}^{\top}\right) \odot l^{(1)} "
                                          r"\odot \left(1 - l^{(1)}\right)")
     assert deltas[1]["latex"] == r"\delta^{(1)}_{nj} = \delta^{(2)}_{n} w^{(1)}_{j} \cdot l^{(1)}_{nj} \left(1 - l^{(1)}_{nj}\right)"
 
@@ -90,6 +90,17 @@ def test_substituted_latex_uses_digits():
     (d,) = tracer.derive(None, "w1[2,0]", 0, digits=3)
     assert d.substituted_latex.startswith(r"\frac{\partial E}{\partial w^{(1)}_{2}} = 0.474 \cdot 0.249 \cdot ")
     assert d.substituted_latex.endswith(f"= {d.value:.3g}")
+
+
+def test_a_negative_factor_keeps_its_parentheses_first_in_a_term_too():
+    (d,) = tracer.derive(None, "w1[0,0]", 0, digits=4)
+    # sample 1's first factor l2 - y is -0.511: its term is added, not turned into a subtraction
+    assert r" + \left(-0.511\right) \cdot 0.2499 \cdot 0.2864 + " in d.substituted_latex
+    assert " - 0.511" not in d.substituted_latex
+    from tracer.symbolic.notation import latex
+
+    tree = ["terms", False, ["chain", ["float", 2.0], ["float", 3.0]], ["chain", ["float", -2.0], ["float", -3.0]]]
+    assert latex(tree) == r"2 \cdot 3 + \left(-2\right) \cdot \left(-3\right)"
 
 
 def all_latex(derivations):

@@ -60,6 +60,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         config = config_from_args(args)
     written = lesson(config, trace_path=args.trace, out=args.out, langs=langs, formats=formats,
                      fragment=args.fragment, digits=args.digits, templates=args.templates,
-                     execute=args.execute, iteration=args.iteration)
+                     execute=args.execute, iteration=args.iteration,
+                     source=args.config if args.trace is None else None)
     print(f"wrote {len(written)} files to {str(Path(args.out).resolve())!r}")
     return 0

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tracer.lesson.facts import lesson_facts, overrides_of
 from tracer.render import numbers as nb
 from tracer.render.escape import UserText
 from tracer.render.numbers import num
@@ -37,6 +38,8 @@ class Options:
     """The worked iteration (sections 4 and 5)."""
     table_iterations: tuple[int, ...] = ()
     """Iterations listed in the training table and marked on the loss curve (default: all recorded)."""
+    source: str | None = None
+    """The config file the lesson came from (its "what to try next" commands keep ``--config``)."""
 
 
 def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
@@ -45,7 +48,9 @@ def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
     j = options.iteration
     net = cfg.network
     L = net.depth
+    facts = lesson_facts(trace, d, j, options.source)
     return {
+        "facts": facts,
         "digits": d,
         "custom_title": UserText(cfg.title) if cfg.title else "",
         "net": _network(cfg),
@@ -53,15 +58,15 @@ def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
         "train": {"lr": num(cfg.train.lr, 6), "iterations": str(cfg.train.iterations),
                   "last": str(cfg.train.iterations - 1), "seed": str(cfg.init.seed),
                   "explicit": cfg.init.values is not None},
-        "j": str(j),
+        "j": str(j), "at_start": j == 0,
         "initial": [_param(trace, name, j, d) for name in _param_names(cfg, "")],
         "forward": [_forward(trace, k, j, d) for k in range(1, L + 1)],
         "error": _error(trace, j, d),
         "backward": [_backward(trace, k, j, d) for k in range(L, 0, -1)],
         "updates": [_update(trace, k, j, d) for k in range(L - 1, -1, -1)],
         "chain": [_chain(x, d) for x in derivations],
-        "history": _history(trace, options),
-        "commands": _commands(cfg),
+        "history": _history(trace, options, facts["outcome"]["learned"]),
+        "commands": _commands(cfg, options.source),
     }
 
 
@@ -185,17 +190,29 @@ def _backward(trace, k: int, j: int, d: int) -> dict[str, Any]:
     l = trace.get(f"l{k}", j)
     deriv = {"sigmoid": l * (1 - l), "tanh": 1 - l * l, "relu": (l > 0).astype(float),
              "linear": np.ones_like(l)}[act]
+    n = trace.config.data.arrays()[0].shape[0]
+    units = trace.config.network.layers
     return {
         "k": str(k), "next": str(k + 1), "w": str(k), "output": k == L, "act": act,
+        "delta_shape": _shape(n, units[k + 1]) if k < L else _shape(n, units[k]),
+        "wT_shape": _shape(units[k + 1], units[k]) if k < L else "", "shape": _shape(n, units[k]),
         "deriv_latex": _deriv_latex(act, k), "deriv_t": _tensor(deriv, d),
         "error_t": None if k == L else _tensor(trace.get(f"l{k}_error", j), d),
         "delta_t": _tensor(trace.get(f"l{k}_delta", j), d),
     }
 
 
+def _shape(rows: int, cols: int) -> str:
+    return f"{rows}×{cols}"
+
+
 def _update(trace, k: int, j: int, d: int) -> dict[str, Any]:
     cfg = trace.config
+    n = cfg.data.arrays()[0].shape[0]
+    units = cfg.network.layers
     out = {"k": str(k), "next": str(k + 1), "lT_t": _tensor(trace.get(f"l{k}", j).T, d),
+           "lT_shape": _shape(units[k], n), "delta_shape": _shape(n, units[k + 1]),
+           "grad_shape": _shape(units[k], units[k + 1]),
            "delta_t": _tensor(trace.get(f"l{k + 1}_delta", j), d),
            "w_t": _tensor(trace.get(f"w{k}", j), d), "grad_t": _tensor(trace.get(f"w{k}_grad", j), d),
            "next_t": _tensor(trace.get(f"w{k}_next", j), d), "biased": cfg.network.bias != "none",
@@ -229,12 +246,33 @@ def _chain(x, d: int) -> dict[str, Any]:
         "weight": UserText(x.weight), "parameter": UserText(x.parameter), "k": str(k), "index": index,
         "grad_label": UserText(f"{x.parameter}_grad[{index}]"),
         "latex": _math(x.latex), "matrix_latex": _math(x.matrix_latex), "substituted_latex": _math(x.substituted_latex),
-        "factors": [{"name": UserText(f.name), "latex": _math(f.latex).replace("|", r"\vert ")} for f in x.factors],
-        "rows": rows, "more": n > MAX_SAMPLES, "n": str(n), "summed": ", ".join(summed),
+        "factors": [{"name": UserText(f.name), "latex": _math(f.latex).replace("|", r"\vert "),
+                     "anchor": factor_anchor(f.name)} for f in x.factors],
+        "rows": rows, "sum": num(float(np.sum(products)), d), "more": n > MAX_SAMPLES, "n": str(n), "summed": ", ".join(summed),
         "value": num(x.value, 12), "numpy_value": num(x.numpy_value, 12), "finite_difference": num(x.finite_difference, 12),
         "agree": x.agree, "figure_id": f"chain-{x.parameter}", "iteration": str(x.iteration),
         "is_bias": x.parameter.startswith("b"),
     }
+
+
+def factor_anchor(name: str) -> str | None:
+    """The id of the lesson formula whose matrix holds a chain factor's values (``dz2/dl1`` → the
+    weights ``w1``), or ``None``."""
+    import re
+
+    top, _, below = str(name).partition("/d")
+    head = top.removeprefix("d")
+    if head == "E" or head.endswith("_error"):
+        return "eq-loss" if below.endswith("_error") else "eq-difference"
+    m = re.fullmatch(r"l(\d+)", head)
+    if m and below == f"z{m.group(1)}":
+        return f"eq-slope-{m.group(1)}"
+    m = re.fullmatch(r"z(\d+)", head)
+    if m and re.fullmatch(r"l\d+", below):
+        return f"eq-w{int(m.group(1)) - 1}"
+    if m and re.fullmatch(r"[wb]\d+", below):
+        return f"eq-forward-{m.group(1)}"
+    return None
 
 
 def _math(latex: str) -> str:
@@ -252,7 +290,7 @@ def _cell(value: np.ndarray, d: int) -> str:
     return f"[{shown}{', …' if flat.size > 4 else ''}]"
 
 
-def _history(trace, options: Options) -> dict[str, Any]:
+def _history(trace, options: Options, learned: bool) -> dict[str, Any]:
     d, cfg = options.digits, trace.config
     its = [int(i) for i in (options.table_iterations or trace.recorded_iterations)]
     rows = [{"iteration": str(i), "loss": num(float(trace.get("loss", i)), d),
@@ -262,23 +300,25 @@ def _history(trace, options: Options) -> dict[str, Any]:
     pred = trace.get(f"l{L}", last)
     _, y = cfg.data.arrays()
     shown = min(len(y), MAX_SAMPLES)
+    binary = bool(np.all((y == 0) | (y == 1)))
     preds = [{"n": str(n), "y": [num(v, d) for v in y[n]], "p": [num(v, d) for v in pred[n]],
-              "ok": bool(np.all(np.round(pred[n]) == y[n]))} for n in range(shown)]
+              "ok": ("✓" if np.all(np.round(pred[n]) == y[n]) else "✗") if binary else "–"} for n in range(shown)]
     return {"rows": rows, "first": rows[0], "last": rows[-1], "last_iteration": str(last),
-            "predictions": preds, "more": len(y) > shown, "learned": bool(np.all(np.round(pred) == y)),
+            "predictions": preds, "more": len(y) > shown, "learned": learned,
             "final": [_param(trace, name, last, d) for name in _param_names(cfg, "_next")],
             "final_mean_error": num(float(trace.get("mean_error", last)), d)}
 
 
-def _commands(cfg) -> dict[str, str]:
-    seed = cfg.init.seed
-    hidden = ",".join(["tanh"] * (cfg.network.depth - 1) + ["sigmoid"])
-    return {"seed": f"nntrace lesson --seed {seed + 1} --out lesson-seed{seed + 1}",
-            "lr_high": "nntrace lesson --lr 2 --out lesson-lr2",
-            "lr_low": "nntrace lesson --lr 0.01 --out lesson-lr001",
-            "tanh": f"nntrace lesson --activation {hidden} --out lesson-tanh",
-            "xor": "nntrace lesson --data xor --layers 2,4,1 --out lesson-xor",
-            "trace": f"nntrace trace --seed {seed + 1} -o seed{seed + 1}.npz",
-            "show": f"nntrace show seed{seed + 1}.npz",
-            "derive": f"nntrace derive seed{seed + 1}.npz --weight w0[1,2]",
-            "deep": "nntrace lesson --config examples/deep_tanh_bias.toml --out lesson-deep"}
+def _commands(cfg, source: str | None) -> dict[str, str]:
+    """Commands that record this lesson's own run and query it (the lesson's config kept)."""
+    import shlex
+
+    config = f" --config {shlex.quote(source)}" if source else ""
+    seed = "" if cfg.init.values is not None or source else f" --seed {cfg.init.seed}"
+    name = f"seed{cfg.init.seed}.npz"
+    overrides = "" if source else "".join(f" {k} {v}" for k, v in overrides_of(cfg).items() if k != "--seed")
+    row = min(1, cfg.network.layers[0] - 1)
+    col = min(2, cfg.network.layers[1] - 1)
+    return {"trace": f"nntrace trace{config}{seed}{overrides} -o {name}",
+            "show": f"nntrace show {name}",
+            "derive": f"nntrace derive {name} --weight w0[{row},{col}]"}

@@ -15,6 +15,7 @@ import numpy as np
 
 from tracer.analysis import hidden_units, outcome, read_story, read_task, worked_path
 from tracer.program import program, steps
+from tracer.program.whole import print_every
 from tracer.render.numbers import num, tex
 
 TIMES = r" \times "
@@ -37,9 +38,10 @@ def lesson_facts(trace, digits: int, iteration: int, source: str | None = None) 
                     "per_sample": list(result.correct)},
         "task": _task(read_task(x, y, cfg.network.layers), names),
         "path": _path(worked_path(trace, iteration), cfg, digits),
-        "units": _units(hidden_units(trace, last), names[0], digits),
+        **_units(hidden_units(trace, last), names[0], cfg, digits),
         "code": {s.id: s.code for s in steps(cfg)},
-        "program": program(cfg),
+        "blocks": _blocks(cfg),
+        "program": program(cfg), "print_every": str(print_every(cfg)),
         "notation": _notation(cfg),
         "next": _next(cfg, result.learned, source),
     }
@@ -61,7 +63,11 @@ def _column_names(cfg) -> tuple[list[str], list[str]]:
 
 
 def _pct(change: float) -> str:
-    return num(abs(change) * 100, 2)
+    """``|change|`` in percent, two significant digits, never in exponent form (``430``, ``0.016``)."""
+    v = abs(change) * 100
+    if v >= 100:
+        return str(int(round(v)))
+    return "< 0.01" if 0 < v < 0.01 else num(v, 2)
 
 
 def _story(story, d: int) -> dict[str, Any]:
@@ -75,11 +81,13 @@ def _story(story, d: int) -> dict[str, Any]:
             "whole": _pct(w.relative), "fold": num(1 / ratio if 0 < ratio < 1 else ratio, 2),
             "first": _pct(p.first.per(story.unit)), "last": _pct(p.last.per(story.unit)),
             "slowing": p.slowing, "long": w.end - w.start >= 2 * story.unit,
+            "rate": _pct(w.per(story.unit)), "unit": str(story.unit), "length": str(w.end - w.start),
         })
     return {"phases": phases, "unit": str(story.unit), "direction": story.direction,
             "kinds": [p["kind"] for p in phases], "turning_points": [str(t) for t in story.turning_points],
             "lowest": {"iteration": str(story.lowest[0]), "value": num(story.lowest[1], d)},
-            "first": num(story.whole.start_value, d), "last": num(story.whole.end_value, d)}
+            "first": num(story.whole.start_value, d), "last": num(story.whole.end_value, d),
+            "end": str(story.whole.end)}
 
 
 def _task(task, names) -> dict[str, Any]:
@@ -122,7 +130,7 @@ def _path(p, cfg, d: int) -> dict[str, Any]:
         act = net.activation[k - 1]
         idx = f"{s},{u}"
         item = {
-            "k": str(k), "unit": str(u), "act": act,
+            "k": str(k), "unit": str(u), "act": act, "sample": str(s), "next": str(k + 1),
             "z": rf"z^{{({k})}}_{{{idx}}} = {_sum_latex(layer.z, d)} = {tex(layer.z.value, d)}",
             "a": rf"l^{{({k})}}_{{{idx}}} = {ACT_SYMBOL[act]}\left({tex(layer.z.value, d)}\right) = {tex(layer.a, d)}",
             "output": k == L, "delta_value": num(layer.delta, d),
@@ -144,17 +152,21 @@ def _path(p, cfg, d: int) -> dict[str, Any]:
     if p.scale is not None:
         factors.append(_factor(p.scale, d))
     updates = [{
-        "k": str(u.k), "row": str(u.index[0]), "col": str(u.index[1]),
+        "k": str(u.k), "row": str(u.index[0]), "col": str(u.index[1]), "next": str(u.k + 1),
+        "n": str(len(u.gradient.terms)),
         "gradient": (rf"\frac{{\partial E}}{{\partial w^{{({u.k})}}_{{{u.index[0]},{u.index[1]}}}}} = "
                      rf"\sum_{{n}} l^{{({u.k})}}_{{n,{u.index[0]}}}\, \delta^{{({u.k + 1})}}_{{n,{u.index[1]}}} = "
                      rf"{_sum_latex(u.gradient, d, limit=8)} = {tex(u.gradient.value, d)}"),
-        "update": (rf"w^{{({u.k})}}_{{{u.index[0]},{u.index[1]}}} \leftarrow {tex(u.before, d)} - "
+        "step": (rf"w^{{({u.k})}}_{{{u.index[0]},{u.index[1]}}} \leftarrow {tex(u.before, d)} - "
                    rf"{tex(p.lr, d)} \times {_factor(u.gradient.value, d)} = {tex(u.after, d)}"),
         "before": num(u.before, d), "after": num(u.after, d), "grad": num(u.gradient.value, d),
     } for u in p.updates]
     return {
-        "iteration": str(p.iteration), "sample": str(s), "input": str(p.input_column),
+        "shown": True, "iteration": str(p.iteration), "sample": str(s), "input": str(p.input_column),
         "inputs": [num(v, d) for v in cfg.data.arrays()[0][s]],
+        "inputs_text": ", ".join(num(v, d) for v in cfg.data.arrays()[0][s]),
+        "hidden_units": ", ".join(layer["unit"] for layer in layers[:-1]), "output_unit": layers[-1]["unit"],
+        "L": str(L), "mean": net.reduction == "mean", "n": str(len(cfg.data.arrays()[0])),
         "layers": layers, "bce": net.loss == "bce",
         "difference": rf"l^{{({L})}}_{{{oidx}}} - y_{{{oidx}}} = {tex(p.layers[-1].a, d)} - {_factor(p.target, d)} = {tex(p.difference, d)}",
         "loss_element": num(p.loss_element, d),
@@ -164,18 +176,46 @@ def _path(p, cfg, d: int) -> dict[str, Any]:
     }
 
 
-def _units(units, inputs: list[str], d: int) -> list[dict[str, Any]]:
+MAX_UNITS = 8     # hidden units shown in the table and described one by one
+MAX_ROWS = 8      # samples shown in the hidden units' table
+
+
+def _units(units, inputs: list[str], cfg, d: int) -> dict[str, Any]:
+    """``units`` (every hidden unit), ``units_shown`` (the first ``MAX_UNITS``), their table rows."""
+    from tracer.analysis.units import ON_ABOVE
+
     out = []
     for u in units:
         rule = u.rule
+        on = [str(n) for n, v in enumerate(u.on) if v]
         out.append({
             "layer": str(u.layer), "index": str(u.index), "outputs": [num(v, d) for v in u.outputs],
-            "on": list(u.on), "on_samples": [str(n) for n, on in enumerate(u.on) if on],
+            "label": f"l{u.layer}[:,{u.index}]", "threshold": num(ON_ABOVE[cfg.network.activation[u.layer - 1]], d),
+            "on": list(u.on), "on_samples": on, "on_text": ", ".join(on), "n_on": len(on),
             "rule": rule.key if rule is not None else None,
             "a": inputs[rule.columns[0]] if rule is not None and rule.columns else "",
             "b": inputs[rule.columns[1]] if rule is not None and len(rule.columns) > 1 else "",
         })
-    return out
+    shown = out[:MAX_UNITS]
+    n = len(units[0].outputs) if units else 0
+    rows = [{"n": str(s), "cells": [u["outputs"][s] for u in shown]} for s in range(min(n, MAX_ROWS))]
+    return {"units": out, "units_shown": shown, "unit_rows": rows, "units_more": len(out) > MAX_UNITS}
+
+
+def _blocks(cfg) -> dict[str, str]:
+    """The numpy lines the lesson shows after each of its steps, by slot: ``forward.1`` (z1 and l1),
+    ``loss``, ``delta.2``, ``error.1``, ``step.0`` (the gradients and updates of w0 and b0)."""
+    blocks: dict[str, list[str]] = {}
+    for st in steps(cfg):
+        kind, _, name = st.id.partition(".")
+        if kind in ("error", "loss") and not name:
+            slot = "loss"
+        elif kind in ("grad", "update"):
+            slot = f"step.{name[1:]}"
+        else:
+            slot = f"{kind}.{name[1:]}"
+        blocks.setdefault(slot, []).append(st.code)
+    return {slot: "\n".join(lines) for slot, lines in blocks.items()}
 
 
 def _notation(cfg) -> list[dict[str, str]]:
@@ -200,29 +240,66 @@ def _notation(cfg) -> list[dict[str, str]]:
     return rows
 
 
+PRESETS = ("seed", "xor", "and", "or", "trask")
+
+
+def overrides_of(cfg) -> dict[str, str]:
+    """The command-line flags that turn the default network into ``cfg`` (``{"--lr": "2.0"}``), for
+    a lesson given by flags rather than a config file: its commands must run the same network."""
+    from tracer.config import Config
+
+    base, net, train = Config(), cfg.network, cfg.train
+    flags = {}
+    if cfg.init.values is None and cfg.init.seed != base.init.seed:
+        flags["--seed"] = str(cfg.init.seed)
+    if train.lr != base.train.lr:
+        flags["--lr"] = repr(train.lr)
+    if train.iterations != base.train.iterations:
+        flags["--iterations"] = str(train.iterations)
+    if net.layers != base.network.layers:
+        flags["--layers"] = ",".join(map(str, net.layers))
+    if net.activation != base.network.activation:
+        flags["--activation"] = ",".join(net.activation)
+    for name, value, default in (("--loss", net.loss, base.network.loss), ("--bias", net.bias, base.network.bias),
+                                 ("--reduction", net.reduction, base.network.reduction)):
+        if value != default:
+            flags[name] = value
+    if cfg.data.name != base.data.name and cfg.data.name in PRESETS:
+        flags["--data"] = cfg.data.name
+    return flags
+
+
 def _next(cfg, learned: bool, source: str | None) -> list[dict[str, str]]:
-    """Experiments that change one setting of this lesson (never to its own value), as commands."""
+    """Experiments that change one setting of this lesson (never to its own value), as commands.
+
+    A lesson from a config file keeps ``--config``; one given by flags keeps its other flags."""
     net, train = cfg.network, cfg.train
-    base = "nntrace lesson" + (f" --config {shlex.quote(source)}" if source else "")
+    kept = {} if source else overrides_of(cfg)
+
+    def command(changes: dict[str, str], out: str) -> str:
+        flags = {**{k: v for k, v in kept.items() if k not in changes}, **changes}
+        given = "".join(f" {k} {shlex.quote(v)}" for k, v in flags.items())
+        return "nntrace lesson" + (f" --config {shlex.quote(source)}" if source else "") + given + f" --out {out}"
+
     out = []
     if cfg.init.values is None:
-        out.append({"key": "seed", "command": f"{base} --seed {cfg.init.seed + 1} --out lesson-seed{cfg.init.seed + 1}"})
+        out.append({"key": "seed", "command": command({"--seed": str(cfg.init.seed + 1)}, f"lesson-seed{cfg.init.seed + 1}")})
     high, low = train.lr * 10, train.lr / 10
-    out.append({"key": "lr_high", "command": f"{base} --lr {num(high, 6)} --out lesson-lr-high"})
-    out.append({"key": "lr_low", "command": f"{base} --lr {num(low, 6)} --out lesson-lr-low"})
+    out.append({"key": "lr_high", "command": command({"--lr": num(high, 6)}, "lesson-lr-high")})
+    out.append({"key": "lr_low", "command": command({"--lr": num(low, 6)}, "lesson-lr-low")})
     if not learned:
-        out.append({"key": "longer", "command": f"{base} --iterations {train.iterations * 10} --out lesson-longer"})
+        out.append({"key": "longer", "command": command({"--iterations": str(train.iterations * 10)}, "lesson-longer")})
     hidden = list(net.activation[:-1])
     other = "sigmoid" if hidden and all(a == "tanh" for a in hidden) else "tanh"
     if hidden:
         acts = ",".join([other] * len(hidden) + [net.activation[-1]])
-        out.append({"key": f"hidden_{other}", "command": f"{base} --activation {acts} --out lesson-{other}"})
+        out.append({"key": f"hidden_{other}", "command": command({"--activation": acts}, f"lesson-{other}")})
     # another data set; a list of activations of another depth would not fit the new layers
-    fit = "" if net.depth == 2 else f" --activation {net.activation[-1]}"
+    fit = {} if net.depth == 2 else {"--activation": net.activation[-1]}
     if cfg.data.name != "xor":
-        out.append({"key": "xor", "command": f"{base} --data xor --layers 2,4,1{fit} --out lesson-xor"})
+        out.append({"key": "xor", "command": command({"--data": "xor", "--layers": "2,4,1", **fit}, "lesson-xor")})
     else:
-        out.append({"key": "seed_data", "command": f"{base} --data seed --layers 3,4,1{fit} --out lesson-seed-data"})
+        out.append({"key": "seed_data", "command": command({"--data": "seed", "--layers": "3,4,1", **fit}, "lesson-seed-data")})
     deep = "explicit_weights" if net.depth > 2 else "deep_tanh_bias"
     out.append({"key": "deep" if deep == "deep_tanh_bias" else "explicit",
                 "command": f"nntrace examples {deep} && nntrace lesson --config {deep}.toml --out lesson-{deep.replace('_', '-')}"})

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from tracer.analysis.path import choose_sample
 from tracer.lesson.context import Options, build
+from tracer.lesson.facts import table_iterations as rows_of_table
 from tracer.render import figures as fig
 from tracer.render.document import DEFAULT_LANGS, FORMATS, Kind, parse_formats, parse_langs, render
 from tracer.render.model import Document
@@ -27,7 +28,7 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
                   fragment: bool = False, digits: int = 4, templates: str | None = None,
                   derivations: Sequence | None = None, iteration: int | None = None,
                   table_iterations: Sequence[int] | None = None, execute: bool = False,
-                  explorer: bool = True) -> list[Document]:
+                  explorer: bool = True, source: str | None = None) -> list[Document]:
     """The lesson documents of ``trace`` in every language × format, plus its figures.
 
     1. derive the chain rule for one weight per layer (unless ``derivations`` are given);
@@ -38,13 +39,16 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
     Returns documents named ``lesson.<lang>.md``, ``lesson.<lang>.html`` (or
     ``lesson.<lang>.fragment.html`` with ``fragment``; with the explorer of ``tracer.explorer``),
     ``lesson.<lang>.ipynb`` (``tracer.notebook``, run with nbclient when ``execute``) and, with
-    Markdown, ``figures/*.svg``.
+    Markdown, ``figures/*.svg``. The training table lists ``table_iterations`` (default: every
+    recorded one) and the loss curve's turning points; ``source``, the config file the trace came
+    from, is kept in the commands the lesson suggests.
     """
     check_digits(digits)
     j = int(trace.recorded_iterations[0]) if iteration is None else iteration
     if derivations is None:
         derivations = derive_per_layer(trace, j, digits)
-    options = Options(digits=digits, iteration=j, table_iterations=tuple(table_iterations or ()))
+    options = Options(digits=digits, iteration=j, table_iterations=rows_of_table(trace, table_iterations),
+                      source=source)
     context = build(trace, derivations, options)
     shared = draw_figures(trace, derivations, options)
     loss = loss_series(trace, options)

@@ -50,13 +50,16 @@ def walked_iteration(iteration: int | None, total: int) -> int | None:
 def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "output",
            langs: Sequence[str] = ("zh", "en", "zh-en"), formats: Sequence[str] = ("md", "html", "ipynb"),
            fragment: bool = False, digits: int = 4, templates: str | None = None,
-           execute: bool = False, iteration: int | None = None) -> list[Path]:
+           execute: bool = False, iteration: int | None = None, source: str | None = None) -> list[Path]:
     """Render a lesson and write it to ``out``; return the files written.
 
     1. trace (or load ``trace_path``);
     2. derive one weight per layer (inside ``render_lesson``);
     3. render every language and format;
     4. write atomically.
+
+    ``source`` names the config file ``config`` was read from, for the commands the lesson suggests
+    (a ``config`` given as a path is its own source).
     """
     from tracer.lesson.render import render_lesson
     from tracer.lesson.write import write_documents
@@ -69,9 +72,12 @@ def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "out
     else:
         from tracer.config import load_config
 
+        if source is None and isinstance(config, (str, Path)):
+            source = str(config)
         config = load_config(config)
         j = walked_iteration(iteration, config.train.iterations)
         trace, table = trace_for_lesson(config, j)
     docs = render_lesson(trace, langs=langs, formats=formats, fragment=fragment, digits=digits,
-                         templates=templates, table_iterations=table, execute=execute, iteration=j)
+                         templates=templates, table_iterations=table, execute=execute, iteration=j,
+                         source=source)
     return write_documents(out, docs)

@@ -6,7 +6,7 @@ markup), math converted to MathML, figures referenced as ``figures/NAME.svg`` in
 ``page.html.j2`` shell around it. Three Markdown extensions are understood for HTML only:
 ``::: lang CODE`` (a block in one language), ``:::: pair`` (side-by-side languages),
 ``::: figure``, ``:::: beside`` (a table and its figure side by side on a wide screen) and
-``{#nntrace-id}`` lines before headings.
+``{#nntrace-id}`` lines before headings and display formulas (link targets).
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def _parser():
                            ("figure", "figure", "nntrace-figure"), ("beside", "div", "nntrace-beside")):
         md.use(container_plugin, name=name, render=_container(tag, css))
     md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: safe_formula(formula_html(tokens[idx].content)))
-    md.add_render_rule("math_block", lambda self, tokens, idx, options, env:
-                       safe_formula(display_html(tokens[idx].content.strip())))
+    md.add_render_rule("math_block", _math_block)
     md.add_render_rule("image", _image)
     md.core.ruler.push("nntrace_cell_labels", _label_cells)
     md.core.ruler.push("nntrace_id_prefix", _prefix_ids)
@@ -122,6 +121,16 @@ def _question_sections(state) -> None:
     if open_:
         out.append(html("</section>\n"))
     state.tokens = out
+
+
+def _math_block(self, tokens, idx, options, env) -> str:
+    """A display formula; a ``{#nntrace-…}`` line before it gives it an id (a link target)."""
+    token = tokens[idx]
+    html = safe_formula(display_html(token.content.strip()))
+    anchor = token.attrGet("id")
+    if isinstance(anchor, str) and re.fullmatch(r"[\w-]+", anchor):
+        html = html.replace('<div class="nntrace-math"', f'<div class="nntrace-math" id={quoteattr(anchor)}', 1)
+    return html
 
 
 def _container(tag: str, css: str):

@@ -53,7 +53,7 @@ class Derivation:
     latex: str
     """The factorised general expression: ∂E/∂w = Σ_n (factor)(factor)…"""
     matrix_latex: str
-    """The matrix form the code computes, e.g. ``\\frac{∂E}{∂W^{(1)}} = {l^{(1)}}^{T} δ^{(2)}``."""
+    """The matrix form the code computes, e.g. ``\\frac{∂E}{∂w^{(1)}} = {l^{(1)}}^{\\top} δ^{(2)}``."""
     substituted_latex: str
     """The general expression with the real numbers written in (``digits`` significant)."""
     factors: list[Factor]

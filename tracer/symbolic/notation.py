@@ -21,12 +21,18 @@ import re
 from tracer.symbolic.tree import Tree, is_num
 
 _NAME = re.compile(r"^(l|w|b|z|W|delta)(\d+)$")
-_BASES = {"l": "l", "w": "w", "b": "b", "z": "z", "W": "W", "delta": r"\delta"}
+_BASES = {"l": "l", "w": "w", "b": "b", "z": "z", "W": "w", "delta": r"\delta"}
+#: One symbol per quantity, as the lesson writes it: the inputs are layer 0's output (``x``, ``X``
+#: → ``l^{(0)}``), the target matrix is ``y`` like its elements, a weight matrix ``w`` like its elements.
+_SAME = {"x": "l^{(0)}", "X": "l^{(0)}", "Y": "y"}
 _PLAIN = re.compile(r"^(?:[A-Za-z]|[xy]|N)$")
 
 
 def base_name(name: str) -> str:
-    """``"l2"`` → ``l^{(2)}``; ``"delta1"`` → ``\\delta^{(1)}``; one-letter names unchanged."""
+    """``"l2"`` → ``l^{(2)}``; ``"delta1"`` → ``\\delta^{(1)}``; ``"x"`` → ``l^{(0)}``; other
+    one-letter names unchanged."""
+    if name in _SAME:
+        return _SAME[name]
     match = _NAME.match(name)
     if match is not None:
         return f"{_BASES[match.group(1)]}^{{({match.group(2)})}}"
@@ -145,7 +151,9 @@ class _Latex:
         parts = []
         for position, factor in enumerate(tree[1:]):
             text = self.print(factor)
-            if factor[0] == "add" or (position and text.startswith("-")):
+            # a negative factor keeps its parentheses, the first one too: in a sum of chains a
+            # leading minus would read as a subtraction
+            if factor[0] == "add" or ((position or factor[0] in ("float", "num")) and text.startswith("-")):
                 text = rf"\left({text}\right)"
             parts.append(text)
         return r" \cdot ".join(parts)
@@ -166,10 +174,10 @@ class _Latex:
 
     def _T(self, tree: Tree) -> str:
         inner = self.print(tree[1])
-        return rf"{{{inner}}}^{{T}}" if "^" in inner else f"{inner}^{{T}}"
+        return rf"{{{inner}}}^{{\top}}" if "^" in inner else rf"{inner}^{{\top}}"
 
     def _ones(self, tree: Tree) -> str:
-        return r"\mathbf{1}^{T}"
+        return r"\mathbf{1}^{\top}"
 
     def _matmul(self, tree: Tree) -> str:
         return " ".join(self._factor(f) for f in tree[1:])

@@ -3,8 +3,9 @@
 This is the reference for nntrace's own printer (``notation``), which is what derivations show:
 on a cache miss ``convert`` prints every formula with both and requires the same text.
 
-Names follow the tensor table: ``l2`` prints as ``l^{(2)}``, ``w0`` as ``w^{(0)}``, ``W1`` as
-``W^{(1)}``, ``delta2`` as ``\\delta^{(2)}``; derivatives use ∂; elementwise products use ⊙;
+Names follow the tensor table: ``l2`` prints as ``l^{(2)}``, ``w0`` and the matrix ``W0`` as
+``w^{(0)}``, the inputs ``x``/``X`` as ``l^{(0)}`` (one symbol per quantity), ``delta2`` as
+``\\delta^{(2)}``; derivatives use ∂; elementwise products use ⊙;
 numbers print with a chosen number of significant digits. Two small expression classes carry
 the layout sympy has no node for: ``Chain`` (a product of chain-rule factors kept in chain
 order, joined by ``\\cdot``) and ``Terms`` (a long sum shown with ``\\cdots``).
@@ -20,7 +21,8 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 _NAME = re.compile(r"^(l|w|b|z|W|delta)(\d+)$")
-_BASES = {"l": "l", "w": "w", "b": "b", "z": "z", "W": "W", "delta": r"\delta"}
+_BASES = {"l": "l", "w": "w", "b": "b", "z": "z", "W": "w", "delta": r"\delta"}
+_SAME = {"x": "l^{(0)}", "X": "l^{(0)}", "Y": "y"}   # one symbol per quantity (``notation._SAME``)
 
 
 class Chain(sp.Expr):
@@ -50,6 +52,8 @@ class DerivationPrinter(LatexPrinter):
     @staticmethod
     def base_name(name: str) -> str:
         """``"l2"`` → ``l^{(2)}``; ``"delta1"`` → ``\\delta^{(1)}``; other names unchanged."""
+        if name in _SAME:
+            return _SAME[name]
         match = _NAME.match(name)
         if match is None:
             return name
@@ -89,7 +93,7 @@ class DerivationPrinter(LatexPrinter):
         parts = []
         for position, factor in enumerate(expr.args):
             text = self._print(factor)
-            if isinstance(factor, sp.Add) or (position and text.startswith("-")):
+            if isinstance(factor, sp.Add) or ((position or isinstance(factor, sp.Number)) and text.startswith("-")):
                 text = rf"\left({text}\right)"
             parts.append(text)
         return r" \cdot ".join(parts)
@@ -114,11 +118,11 @@ class DerivationPrinter(LatexPrinter):
     # -- matrices ------------------------------------------------------------------------------
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)
-        return rf"{{{inner}}}^{{T}}" if "^" in inner else f"{inner}^{{T}}"
+        return rf"{{{inner}}}^{{\top}}" if "^" in inner else rf"{inner}^{{\top}}"
 
     def _print_OneMatrix(self, expr):
         # a row of ones is the transpose of the column 1 that sums over the samples
-        return r"\mathbf{1}^{T}" if expr.rows == 1 else r"\mathbf{1}"
+        return r"\mathbf{1}^{\top}" if expr.rows == 1 else r"\mathbf{1}"
 
     def _print_HadamardProduct(self, expr):
         parts = []
