@@ -211,7 +211,7 @@ def test_sphinx_rst_and_myst_pages(tmp_path):
     assert result.returncode == 0, result.stderr
     a = (site / "_build" / "a.html").read_text(encoding="utf-8")
     b = (site / "_build" / "b.html").read_text(encoding="utf-8")
-    assert "2. 数据与激活函数" in a and "4. 一次迭代" in a and "3. 学习率" not in a
+    assert "2. 数据、任务与激活函数" in a and "4. 一次迭代" in a and "3. 学习率" not in a
     assert "4. One iteration" in b and "2. The data" not in b
     assert re.search(r'<div class="math notranslate nohighlight">\s*\\\[', a)
     assert "iteration 5" in b

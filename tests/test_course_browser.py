@@ -95,7 +95,7 @@ def test_built_pages_show_math_figures_and_chinese(browser, sites, site, path, c
         assert len(figures) >= 2 and all(w > 0 and h > 0 for w, h in figures), f"{path}: figures {figures}"
         if chinese:
             heading = page.evaluate("""() => [...document.querySelectorAll('h2')].map(h => [h.innerText,
-                                      h.getBoundingClientRect().width]).find(([t]) => /反向传播|数据与激活函数|链式法则/.test(t))""")
+                                      h.getBoundingClientRect().width]).find(([t]) => /反向传播|数据、任务与激活函数|链式法则/.test(t))""")
             assert heading and heading[1] > 0, f"{path}: no Chinese heading shown"
             assert "前向传播" in text
     finally:

@@ -56,7 +56,11 @@ def test_default_lesson_sizes(pages):
 
 
 def test_explorer_carries_the_table_iterations_and_every_loss(pages, lesson):
-    trace, table = lesson
+    from tracer.lesson.facts import table_iterations
+
+    trace, wanted = lesson
+    table = table_iterations(trace, wanted)   # the config's own rows and the curve's turning points
+    assert set(wanted) < set(table)
     payload = _payload((pages / "lesson.en.html").read_text())
     assert payload["its"] == list(table)
     assert [it for it, _ in payload["loss"]] == [int(i) for i in trace.recorded_iterations]

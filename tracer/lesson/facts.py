@@ -16,6 +16,7 @@ import numpy as np
 from tracer.analysis import hidden_units, outcome, read_story, read_task, worked_path
 from tracer.program import program, steps
 from tracer.program.whole import print_every
+from tracer.render.escape import UserText
 from tracer.render.numbers import num, tex
 
 TIMES = r" \times "
@@ -57,8 +58,8 @@ def table_iterations(trace, wanted) -> tuple[int, ...]:
 def _column_names(cfg) -> tuple[list[str], list[str]]:
     n_in, n_out = cfg.network.layers[0], cfg.network.layers[-1]
     cols = cfg.data.columns
-    if cols:
-        return list(cols[:n_in]), list(cols[n_in:])
+    if cols:   # the user's names: escaped where they enter a page
+        return [UserText(c) for c in cols[:n_in]], [UserText(c) for c in cols[n_in:]]
     return [f"x{i}" for i in range(n_in)], [f"y{i}" if n_out > 1 else "y" for i in range(n_out)]
 
 
