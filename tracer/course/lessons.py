@@ -104,7 +104,7 @@ def render_course_lesson(spec: LessonSpec, *, figures: str = "figures", digits: 
     trace, table = _trace(spec, where)
     try:
         docs = render_lesson(trace, langs=langs, formats=("md",), digits=digits, iteration=spec.iteration,
-                             table_iterations=table)
+                             table_iterations=table, source=spec.config.name)   # its commands keep --config
     except TracerError as exc:
         raise CourseError(f"{where}: {exc}") from None
     markdown = docs[0].content.decode("utf-8")

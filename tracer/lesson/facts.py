@@ -88,7 +88,7 @@ def _story(story, d: int) -> dict[str, Any]:
             "kinds": [p["kind"] for p in phases], "turning_points": [str(t) for t in story.turning_points],
             "lowest": {"iteration": str(story.lowest[0]), "value": num(story.lowest[1], d)},
             "first": num(story.whole.start_value, d), "last": num(story.whole.end_value, d),
-            "end": str(story.whole.end)}
+            "start": str(story.whole.start), "end": str(story.whole.end)}
 
 
 def _task(task, names) -> dict[str, Any]:
