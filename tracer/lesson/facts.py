@@ -219,23 +219,29 @@ def _blocks(cfg) -> dict[str, str]:
     return {slot: "\n".join(lines) for slot, lines in blocks.items()}
 
 
+def _names(template: str, first: int, last: int) -> str:
+    """``w0``, ``w0, w1`` or ``w0 … w3``: the code's names of one quantity over its layers."""
+    names = [template.format(k) for k in range(first, last + 1)]
+    return ", ".join(names) if len(names) <= 2 else f"{names[0]} … {names[-1]}"
+
+
 def _notation(cfg) -> list[dict[str, str]]:
     """One row per quantity: its math symbol, its name in the code, and a key for its meaning."""
     net = cfg.network
     L = net.depth
     rows = [{"symbol": "l^{(0)}", "code": "l0 = x", "key": "inputs"}, {"symbol": "y", "code": "y", "key": "targets"},
-            {"symbol": "w^{(k)}", "code": "w0" if L == 1 else f"w0 … w{L - 1}", "key": "weights"}]
+            {"symbol": "w^{(k)}", "code": _names("w{}", 0, L - 1), "key": "weights"}]
     if net.bias != "none":
-        rows.append({"symbol": "b^{(k)}", "code": f"b0 … b{L - 1}" if L > 1 else "b0", "key": "biases"})
-    rows += [{"symbol": "z^{(k)}", "code": f"z1 … z{L}" if L > 1 else "z1", "key": "preact"},
-             {"symbol": "l^{(k)}", "code": f"l1 … l{L}" if L > 1 else "l1", "key": "output"},
+        rows.append({"symbol": "b^{(k)}", "code": _names("b{}", 0, L - 1), "key": "biases"})
+    rows += [{"symbol": "z^{(k)}", "code": _names("z{}", 1, L), "key": "preact"},
+             {"symbol": "l^{(k)}", "code": _names("l{}", 1, L), "key": "output"},
              {"symbol": "e", "code": f"l{L}_error", "key": "sample_loss"},
              {"symbol": "E", "code": "E", "key": "loss"}]
     if L > 1:
-        rows.append({"symbol": r"\partial E / \partial l^{(k)}", "code": f"l{L - 1}_error" if L == 2 else f"l1_error … l{L - 1}_error",
+        rows.append({"symbol": r"\partial E / \partial l^{(k)}", "code": _names("l{}_error", 1, L - 1),
                      "key": "hidden_error"})
-    rows += [{"symbol": r"\delta^{(k)} = \partial E / \partial z^{(k)}", "code": f"l1_delta … l{L}_delta", "key": "delta"},
-             {"symbol": r"\partial E / \partial w^{(k)}", "code": "w0_grad" if L == 1 else f"w0_grad … w{L - 1}_grad", "key": "grad"},
+    rows += [{"symbol": r"\delta^{(k)} = \partial E / \partial z^{(k)}", "code": _names("l{}_delta", 1, L), "key": "delta"},
+             {"symbol": r"\partial E / \partial w^{(k)}", "code": _names("w{}_grad", 0, L - 1), "key": "grad"},
              {"symbol": r"\eta", "code": "lr", "key": "lr"},
              {"symbol": r"A^{\top}", "code": "A.T", "key": "transpose"}]
     return rows
