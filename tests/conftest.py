@@ -3,6 +3,31 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis keeps no example database (it would be written into the working folder); a failure
+# still prints how to reproduce it. Loaded at import, before any test module builds its settings.
+settings.register_profile("nntrace-tests", database=None)
+settings.load_profile("nntrace-tests")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _caches_in_tmp(tmp_path_factory):
+    """Tests write only under their tmp folder: nntrace's caches (derivations, compiled templates)
+    and Jupyter's runtime files go there, for subprocesses too."""
+    import os
+
+    root = tmp_path_factory.mktemp("home")
+    names = {"NNTRACE_CACHE_DIR": root / "nntrace-cache", "JUPYTER_RUNTIME_DIR": root / "jupyter-runtime",
+             "IPYTHONDIR": root / "ipython"}
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ.update({name: str(path) for name, path in names.items()})
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

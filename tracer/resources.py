@@ -1,12 +1,25 @@
-"""Where packaged files live: the Jinja templates, top-level ``templates/`` in the repository.
+"""Where nntrace's files live: the packaged Jinja templates, and its cache folder.
 
-In a wheel they are installed as the ``tracer.templates`` package; in an editable install or a
-plain checkout they are read from the repository's ``templates/`` folder.
+In a wheel the templates are installed as the ``tracer.templates`` package; in an editable install
+or a plain checkout they are read from the repository's ``templates/`` folder. The cache (checked
+derivations, compiled packaged templates) is ``$NNTRACE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/nntrace``, else ``~/.cache/nntrace``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+CACHE_ENV = "NNTRACE_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """``$NNTRACE_CACHE_DIR``, else ``$XDG_CACHE_HOME/nntrace``, else ``~/.cache/nntrace``."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "nntrace"
 
 
 def templates_dir() -> Path:

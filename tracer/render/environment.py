@@ -165,6 +165,7 @@ def environment(templates: str | None = None):
     """The sandboxed environment searching ``templates`` (a course's folder) before the packaged one."""
     import jinja2
 
+    from tracer.render.bytecode import packaged_cache
     from tracer.render.escape import code, finalize, row, tex_text
     from tracer.resources import templates_dir
 
@@ -187,7 +188,7 @@ def environment(templates: str | None = None):
     env = _environment_class()(
         loader=loader.jinja_loader(), undefined=jinja2.StrictUndefined, autoescape=autoescape,
         finalize=finalize, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-        auto_reload=False, cache_size=-1,
+        auto_reload=False, cache_size=-1, bytecode_cache=packaged_cache(templates_dir()),
     )
     env.globals["_nntrace_loop"] = _loop
     env.filters["row"] = row

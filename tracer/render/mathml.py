@@ -90,6 +90,7 @@ def _breaks_before(token: str, previous: str) -> bool:
     return token in ADDITIVE and previous not in _NOT_OPERAND
 
 
+@lru_cache(maxsize=4096)   # a formula recurs across a lesson's languages and documents
 def formula_html(latex: str, display: bool = False) -> str:
     """``latex`` as one ``<math>`` per piece of ``split_formula``, joined by ``<wbr>`` (a place
     where the line may wrap). ``display`` sets the pieces in display style (large sums, fractions).
@@ -108,6 +109,7 @@ def formula_html(latex: str, display: bool = False) -> str:
     return "<wbr>".join(out)
 
 
+@lru_cache(maxsize=4096)
 def display_html(latex: str) -> str:
     """A display formula as a block: its pieces (``formula_html``) in a ``nntrace-eq`` line, and
     ``--nntrace-fit``, the width in em its widest piece needs (plus the indent of a continued line),

@@ -23,11 +23,12 @@ from typing import Any
 
 from tracer import __version__
 from tracer.config import Network
+from tracer.resources import CACHE_ENV, cache_dir
 from tracer.symbolic.forms import Chains, factor_names, parameters
 from tracer.symbolic.tree import TreeError, layer_letters, validate
 
 FORMAT = 2
-ENV = "NNTRACE_CACHE_DIR"
+ENV = CACHE_ENV
 MAX_BYTES = 2_000_000
 MAX_PROOFS = 4096
 _MEMORY: dict[str, Chains] = {}
@@ -36,14 +37,6 @@ _ELEMENT = re.compile(r"^[wb](?:0|[1-9][0-9]?)\[(?:0|[1-9][0-9]{0,5})(?:,(?:0|[1
 
 class CacheEntryError(ValueError):
     """A cache entry is corrupt, stale or not made of allowed expressions (it is rebuilt)."""
-
-
-def cache_dir() -> Path:
-    """``$NNTRACE_CACHE_DIR``, else ``$XDG_CACHE_HOME/nntrace``, else ``~/.cache/nntrace``."""
-    if os.environ.get(ENV):
-        return Path(os.environ[ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "nntrace"
 
 
 def key_of(network: Network) -> dict[str, Any]:
