@@ -1,11 +1,13 @@
 """The HTML lesson in a real headless Chromium (Debian's /usr/bin/chromium, never a downloaded one).
 
 Skipped when Chromium or Playwright is missing, unless NNTRACE_REQUIRE_BROWSER=1 (CI), which turns
-the skip into a failure. Screenshots go to test-artifacts/.
+the skip into a failure. Screenshots go to $NNTRACE_TEST_ARTIFACTS when it is set (to look at
+them), else to pytest's tmp folder.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,7 +17,6 @@ from tracer.lesson.render import render_lesson
 from tracer.lesson.write import write_documents
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 HOST = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>host</title>
 <style>body { font-family: monospace; color: rgb(200, 0, 0); } p { font-size: 31px; color: rgb(0, 120, 0); }
@@ -24,6 +25,14 @@ h2 { text-transform: uppercase; } table { border: 7px solid black; }</style></he
 {fragment}
 <p id="host-after">host text after</p></body></html>
 """
+
+SHOTS: list[Path] = []   # where _check saves its screenshots
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _screenshots(tmp_path_factory):
+    given = os.environ.get("NNTRACE_TEST_ARTIFACTS")
+    SHOTS[:] = [Path(given) if given else tmp_path_factory.mktemp("screenshots")]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +74,8 @@ def _check(page, outside, errors, name: str, min_figures: int = 4, math: bool = 
     assert len(boxes) >= min_figures and all(w > 0 and h > 0 for w, h in boxes), f"{name}: an empty figure {boxes}"
     assert outside == [], f"{name}: requests left file:// {outside}"
     assert errors == [], f"{name}: console errors {errors}"
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    SHOTS[0].mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS[0] / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en", "zh-en"])
