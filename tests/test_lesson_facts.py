@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 import pytest
@@ -73,3 +74,21 @@ def test_try_next_keeps_the_config_file(tmp_path):
     trace = tracer.run(tracer.load_config({"train": {"iterations": 5}}))
     commands = [s["command"] for s in lesson_facts(trace, 4, 0, source="my course.toml")["next"]]
     assert all("--config 'my course.toml'" in c for c in commands if c.startswith("nntrace lesson"))
+
+
+def test_try_next_of_a_lesson_on_a_csv_keeps_the_file_and_runs(tmp_path, monkeypatch, capsys):
+    from tracer.cli import main
+
+    data = tmp_path / "my data" / "and.csv"
+    data.parent.mkdir()
+    data.write_text("a,b,y\n0,0,0\n0,1,0\n1,0,0\n1,1,1\n")
+    assert main(["lesson", "--data", str(data), "--layers", "2,3,1", "--iterations", "300", "--lang", "en",
+                 "--format", "md", "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "lesson.en.md").read_text()
+    commands = re.findall(r"`(nntrace lesson [^`]*)`", text)
+    kept = [c for c in commands if "--data xor" not in c and "--data seed" not in c and "--config" not in c]
+    assert kept and all(f"--data {shlex.quote(str(data))}" in c for c in kept), commands
+    monkeypatch.chdir(tmp_path)   # a suggestion runs as written (trimmed to a few iterations)
+    argv = shlex.split(kept[0])[1:] + ["--iterations", "50", "--lang", "en", "--format", "md"]
+    capsys.readouterr()
+    assert main(argv) == 0, capsys.readouterr().err

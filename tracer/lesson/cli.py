@@ -61,6 +61,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     written = lesson(config, trace_path=args.trace, out=args.out, langs=langs, formats=formats,
                      fragment=args.fragment, digits=args.digits, templates=args.templates,
                      execute=args.execute, iteration=args.iteration,
-                     source=args.config if args.trace is None else None)
+                     source=args.config if args.trace is None else None,
+                     data_path=args.data if args.trace is None and args.config is None else None)
     print(f"wrote {len(written)} files to {str(Path(args.out).resolve())!r}")
     return 0

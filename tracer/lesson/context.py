@@ -40,6 +40,8 @@ class Options:
     """Iterations listed in the training table and marked on the loss curve (default: all recorded)."""
     source: str | None = None
     """The config file the lesson came from (its "what to try next" commands keep ``--config``)."""
+    data_path: str | None = None
+    """The CSV file given as ``--data`` to a lesson made from flags (its commands keep it)."""
 
 
 def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
     j = options.iteration
     net = cfg.network
     L = net.depth
-    facts = lesson_facts(trace, d, j, options.source)
+    facts = lesson_facts(trace, d, j, options.source, options.data_path)
     return {
         "facts": facts,
         "digits": d,
@@ -66,7 +68,7 @@ def build(trace, derivations: Sequence, options: Options) -> dict[str, Any]:
         "updates": [_update(trace, k, j, d) for k in range(L - 1, -1, -1)],
         "chain": [_chain(x, d) for x in derivations],
         "history": _history(trace, options, facts["outcome"]["learned"]),
-        "commands": _commands(cfg, options.source),
+        "commands": _commands(cfg, options.source, options.data_path),
     }
 
 
@@ -309,14 +311,15 @@ def _history(trace, options: Options, learned: bool) -> dict[str, Any]:
             "final_mean_error": num(float(trace.get("mean_error", last)), d)}
 
 
-def _commands(cfg, source: str | None) -> dict[str, str]:
+def _commands(cfg, source: str | None, data_path: str | None = None) -> dict[str, str]:
     """Commands that record this lesson's own run and query it (the lesson's config kept)."""
     import shlex
 
     config = f" --config {shlex.quote(source)}" if source else ""
     seed = "" if cfg.init.values is not None or source else f" --seed {cfg.init.seed}"
     name = f"seed{cfg.init.seed}.npz"
-    overrides = "" if source else "".join(f" {k} {v}" for k, v in overrides_of(cfg).items() if k != "--seed")
+    overrides = "" if source else "".join(f" {k} {shlex.quote(v)}" for k, v in overrides_of(cfg, data_path).items()
+                                          if k != "--seed")
     row = min(1, cfg.network.layers[0] - 1)
     col = min(2, cfg.network.layers[1] - 1)
     return {"trace": f"nntrace trace{config}{seed}{overrides} -o {name}",

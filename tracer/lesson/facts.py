@@ -23,8 +23,10 @@ TIMES = r" \times "
 ACT_SYMBOL = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}", "linear": r"\operatorname{id}"}
 
 
-def lesson_facts(trace, digits: int, iteration: int, source: str | None = None) -> dict[str, Any]:
-    """The ``facts`` variable of a lesson: story, outcome, task, path, units, code, notation, next."""
+def lesson_facts(trace, digits: int, iteration: int, source: str | None = None,
+                 data_path: str | None = None) -> dict[str, Any]:
+    """The ``facts`` variable of a lesson: story, outcome, task, path, units, code, notation, next
+    (``source``: its config file; ``data_path``: the CSV file of a lesson given by flags)."""
     cfg = trace.config
     L = cfg.network.depth
     x, y = cfg.data.arrays()
@@ -44,7 +46,7 @@ def lesson_facts(trace, digits: int, iteration: int, source: str | None = None) 
         "blocks": _blocks(cfg),
         "program": program(cfg), "print_every": str(print_every(cfg)),
         "notation": _notation(cfg),
-        "next": _next(cfg, result.learned, source),
+        "next": _next(cfg, result.learned, source, data_path),
     }
 
 
@@ -250,9 +252,10 @@ def _notation(cfg) -> list[dict[str, str]]:
 PRESETS = ("seed", "xor", "and", "or", "trask")
 
 
-def overrides_of(cfg) -> dict[str, str]:
+def overrides_of(cfg, data_path: str | None = None) -> dict[str, str]:
     """The command-line flags that turn the default network into ``cfg`` (``{"--lr": "2.0"}``), for
-    a lesson given by flags rather than a config file: its commands must run the same network."""
+    a lesson given by flags rather than a config file: its commands must run the same network
+    (``data_path``: the CSV file it was given as ``--data``, which the config keeps only by name)."""
     from tracer.config import Config
 
     base, net, train = Config(), cfg.network, cfg.train
@@ -271,17 +274,19 @@ def overrides_of(cfg) -> dict[str, str]:
                                  ("--reduction", net.reduction, base.network.reduction)):
         if value != default:
             flags[name] = value
-    if cfg.data.name != base.data.name and cfg.data.name in PRESETS:
+    if data_path is not None and data_path.endswith(".csv"):
+        flags["--data"] = data_path
+    elif cfg.data.name != base.data.name and cfg.data.name in PRESETS:
         flags["--data"] = cfg.data.name
     return flags
 
 
-def _next(cfg, learned: bool, source: str | None) -> list[dict[str, str]]:
+def _next(cfg, learned: bool, source: str | None, data_path: str | None = None) -> list[dict[str, str]]:
     """Experiments that change one setting of this lesson (never to its own value), as commands.
 
     A lesson from a config file keeps ``--config``; one given by flags keeps its other flags."""
     net, train = cfg.network, cfg.train
-    kept = {} if source else overrides_of(cfg)
+    kept = {} if source else overrides_of(cfg, data_path)
 
     def command(changes: dict[str, str], out: str) -> str:
         flags = {**{k: v for k, v in kept.items() if k not in changes}, **changes}

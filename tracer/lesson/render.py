@@ -28,7 +28,8 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
                   fragment: bool = False, digits: int = 4, templates: str | None = None,
                   derivations: Sequence | None = None, iteration: int | None = None,
                   table_iterations: Sequence[int] | None = None, execute: bool = False,
-                  explorer: bool = True, source: str | None = None) -> list[Document]:
+                  explorer: bool = True, source: str | None = None,
+                  data_path: str | None = None) -> list[Document]:
     """The lesson documents of ``trace`` in every language × format, plus its figures.
 
     1. derive the chain rule for one weight per layer (unless ``derivations`` are given);
@@ -41,14 +42,15 @@ def render_lesson(trace, *, langs: Sequence[str] = DEFAULT_LANGS, formats: Seque
     ``lesson.<lang>.ipynb`` (``tracer.notebook``, run with nbclient when ``execute``) and, with
     Markdown, ``figures/*.svg``. The training table lists ``table_iterations`` (default: every
     recorded one) and the loss curve's turning points; ``source``, the config file the trace came
-    from, is kept in the commands the lesson suggests.
+    from, is kept in the commands the lesson suggests, and so is ``data_path``, the CSV file of a
+    lesson given by flags.
     """
     check_digits(digits)
     j = int(trace.recorded_iterations[0]) if iteration is None else iteration
     if derivations is None:
         derivations = derive_per_layer(trace, j, digits)
     options = Options(digits=digits, iteration=j, table_iterations=rows_of_table(trace, table_iterations),
-                      source=source)
+                      source=source, data_path=data_path)
     context = build(trace, derivations, options)
     shared = draw_figures(trace, derivations, options)
     loss = loss_series(trace, options)

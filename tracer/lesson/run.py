@@ -50,7 +50,8 @@ def walked_iteration(iteration: int | None, total: int) -> int | None:
 def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "output",
            langs: Sequence[str] = ("zh", "en", "zh-en"), formats: Sequence[str] = ("md", "html", "ipynb"),
            fragment: bool = False, digits: int = 4, templates: str | None = None,
-           execute: bool = False, iteration: int | None = None, source: str | None = None) -> list[Path]:
+           execute: bool = False, iteration: int | None = None, source: str | None = None,
+           data_path: str | None = None) -> list[Path]:
     """Render a lesson and write it to ``out``; return the files written.
 
     1. trace (or load ``trace_path``);
@@ -59,7 +60,8 @@ def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "out
     4. write atomically.
 
     ``source`` names the config file ``config`` was read from, for the commands the lesson suggests
-    (a ``config`` given as a path is its own source).
+    (a ``config`` given as a path is its own source); ``data_path``, the ``--data`` CSV file a
+    lesson given by flags was trained on, for the same commands.
     """
     from tracer.lesson.render import render_lesson
     from tracer.lesson.write import write_documents
@@ -79,5 +81,5 @@ def lesson(config=None, *, trace_path: str | None = None, out: str | Path = "out
         trace, table = trace_for_lesson(config, j)
     docs = render_lesson(trace, langs=langs, formats=formats, fragment=fragment, digits=digits,
                          templates=templates, table_iterations=table, execute=execute, iteration=j,
-                         source=source)
+                         source=source, data_path=data_path)
     return write_documents(out, docs)
