@@ -194,7 +194,7 @@ def _units(units, inputs: list[str], cfg, d: int) -> dict[str, Any]:
         out.append({
             "layer": str(u.layer), "index": str(u.index), "outputs": [num(v, d) for v in u.outputs],
             "label": f"l{u.layer}[:,{u.index}]", "threshold": num(ON_ABOVE[cfg.network.activation[u.layer - 1]], d),
-            "on": list(u.on), "on_samples": on, "on_text": ", ".join(on), "n_on": len(on),
+            "on": list(u.on), "on_samples": on, "n_on": len(on),
             "rule": rule.key if rule is not None else None,
             "a": inputs[rule.columns[0]] if rule is not None and rule.columns else "",
             "b": inputs[rule.columns[1]] if rule is not None and len(rule.columns) > 1 else "",
