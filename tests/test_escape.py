@@ -8,10 +8,13 @@ A browser check that no handler runs belongs to the browser tests."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tracer
 
@@ -189,3 +192,51 @@ def test_markup_inside_text_math_stays_text(latex):
             tags = {el.tag.rsplit("}", 1)[-1] for el in ET.fromstring(math).iter()}
             assert tags <= {"math", "mrow", "mi", "mo", "mn", "mtext", "mstyle", "mspace"}, (latex, tags)
         assert "&lt;" in out
+
+
+# -- the render layer under random text (part of the fuzz campaign: quick here, long with -m fuzz) --
+
+_PIECES = [*"<>&\"'`$\\|*_[]{}()#!:/=;\n\t\r ", "\u0000", "\u0085", "\u2028", "\u202e", "数据", "é", "a", "1",
+           *PAYLOADS]
+#: Text made of markup characters, control characters, CJK and whole payloads, in any order.
+_RISKY = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+def _fuzz_render(text: str) -> None:
+    """Random text in the title, data name and column names of every family: either a clean
+    refusal by the config, or documents in which nothing from the text is markup."""
+    import html5lib
+
+    from hypothesis import event
+
+    try:
+        docs = _all_documents(text)
+    except tracer.TracerError:
+        event("refused by the config")   # one clear line (the CLI tests check the line)
+        return
+    event("rendered")
+    for doc in docs:
+        page = doc.content.decode()
+        if doc.path.endswith(".html"):
+            explorer = re.search(r'<div class="nntrace-explorer">.*?</script></div>\n', page, re.S)
+            if explorer:
+                page = page.replace(explorer.group(0), "")
+            _check_tree(html5lib.parse(page, namespaceHTMLElements=False).find(".//body"), doc.path)
+        else:
+            body = page.split("\n---\n", 1)[1]
+            _check_tree(html5lib.parseFragment(_host_render(body), namespaceHTMLElements=False), doc.path)
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(_RISKY)
+def test_random_text_never_becomes_markup_quick(text):
+    _fuzz_render(text)
+
+
+@pytest.mark.fuzz
+@settings(max_examples=max(1, int(os.environ.get("NNTRACE_FUZZ_EXAMPLES", "2500")) // 10), deadline=None,
+          database=None, suppress_health_check=list(HealthCheck))
+@given(_RISKY)
+def test_random_text_never_becomes_markup_long(text):
+    _fuzz_render(text)
