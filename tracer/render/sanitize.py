@@ -47,13 +47,19 @@ def _wrapper_attribute(element: str, attribute: str, value: str) -> str | None:
 def clean_mathml(html: str) -> str:
     """``html`` (MathML, possibly inside the page's formula wrappers) with every element and
     attribute outside the allowlist removed, and any markup left inside ``<mtext>`` dropped."""
+    out = _cleaner().clean(html)
+    return _MTEXT.sub(lambda m: m.group(1) + _TAG.sub("", m.group(2)) + m.group(3), out)
+
+
+@lru_cache(maxsize=1)
+def _cleaner():
+    """One configured ``nh3.Cleaner`` (building the allowlist per formula cost a third of the time)."""
     import nh3
 
     attributes = {tag: set(ATTRIBUTES) for tag in TAGS}
     attributes.update({tag: {"class", "style"} for tag in WRAPPERS})
-    out = nh3.clean(html, tags=set(TAGS | WRAPPERS), attributes=attributes, attribute_filter=_wrapper_attribute,
-                    url_schemes=set(), link_rel=None, strip_comments=True, clean_content_tags={"script", "style"})
-    return _MTEXT.sub(lambda m: m.group(1) + _TAG.sub("", m.group(2)) + m.group(3), out)
+    return nh3.Cleaner(tags=set(TAGS | WRAPPERS), attributes=attributes, attribute_filter=_wrapper_attribute,
+                       url_schemes=set(), link_rel=None, strip_comments=True, clean_content_tags={"script", "style"})
 
 
 @lru_cache(maxsize=8192)
