@@ -103,6 +103,9 @@ class Activation:
     """``latex(z)``: the LaTeX of f applied to ``z`` (a symbol, or a parenthesised expression)."""
     derivative_latex: Callable[[str], str]
     """``derivative_latex(a)``: the LaTeX of f' written with the output ``a`` (same rule for ``a``)."""
+    elementwise_latex: Callable[[str], str]
+    """``elementwise_latex(A)``: f' of a whole matrix ``A`` of outputs, entry by entry (``\odot``),
+    as one factor of a product."""
     _sympy: Callable[..., "sympy.Expr"]
     """``_sympy(sp, z)``: f(z) built with the sympy module ``sp`` (see ``sympy_expression``)."""
     _sympy_derivative: Callable[..., "sympy.Expr"]
@@ -135,6 +138,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "sigmoid", _sigmoid, _sigmoid_derivative, r"\sigma",
         latex=lambda z: rf"\frac{{1}}{{1 + e^{{-{z}}}}}",
         derivative_latex=lambda a: rf"{a}\left(1 - {a}\right)",
+        elementwise_latex=lambda a: rf"{a} \odot \left(1 - {a}\right)",
         _sympy=lambda sp, z: 1 / (1 + sp.exp(-z)),
         _sympy_derivative=lambda sp, a: a * (1 - a),
         _sympy_inverse=lambda sp, a: sp.log(a / (1 - a)),
@@ -143,6 +147,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "tanh", _tanh, _tanh_derivative, r"\tanh",
         latex=lambda z: rf"\frac{{e^{{{z}}} - e^{{-{z}}}}}{{e^{{{z}}} + e^{{-{z}}}}}",
         derivative_latex=lambda a: rf"1 - {a}^{{2}}",
+        elementwise_latex=lambda a: rf"\left(1 - {a} \odot {a}\right)",
         _sympy=lambda sp, z: sp.tanh(z),
         _sympy_derivative=lambda sp, a: 1 - a ** 2,
         _sympy_inverse=lambda sp, a: sp.atanh(a),
@@ -151,6 +156,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "relu", _relu, _relu_derivative, r"\operatorname{relu}",
         latex=lambda z: rf"\max\left(0, {z}\right)",
         derivative_latex=lambda a: rf"\left[{a} > 0\right]",
+        elementwise_latex=lambda a: rf"\left[{a} > 0\right]",
         _sympy=lambda sp, z: sp.Max(z, 0),
         _sympy_derivative=lambda sp, a: sp.Heaviside(a, 0),
         _sympy_inverse=lambda sp, a: a,
@@ -159,6 +165,7 @@ ACTIVATIONS: dict[str, Activation] = {
         "linear", _linear, _linear_derivative, r"\operatorname{id}",
         latex=lambda z: z,
         derivative_latex=lambda a: "1",
+        elementwise_latex=lambda a: "1",
         _sympy=lambda sp, z: z,
         _sympy_derivative=lambda sp, a: sp.Integer(1),
         _sympy_inverse=lambda sp, a: a,

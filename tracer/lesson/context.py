@@ -12,21 +12,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tracer.activations import ACTIVATIONS
 from tracer.lesson.facts import lesson_facts, overrides_of
 from tracer.render import numbers as nb
 from tracer.render.escape import UserText
 from tracer.render.numbers import num
 
 MAX_SAMPLES = 8  # rows of data, factor and prediction tables shown before "…"
-
-#: Activation: (symbol, definition, derivative written with the layer's output a).
-ACTIVATIONS = {
-    "sigmoid": (r"\sigma", r"\sigma(z) = \frac{1}{1 + e^{-z}}", r"a\,(1 - a)"),
-    "tanh": (r"\tanh", r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}", r"1 - a^{2}"),
-    "relu": (r"\operatorname{relu}", r"\operatorname{relu}(z) = \max(0, z)", r"[a > 0]"),
-    "linear": (r"\operatorname{id}", r"\operatorname{id}(z) = z", "1"),
-}
-
 
 @dataclass(frozen=True)
 class Options:
@@ -82,9 +74,9 @@ def _network(cfg) -> dict[str, Any]:
     return {
         "layers": "-".join(str(n) for n in net.layers), "depth": L, "hidden": L - 1,
         "n_in": net.layers[0], "n_out": net.layers[-1], "n_params": n_params,
-        "activations": [{"k": k + 1, "name": a, "symbol": ACTIVATIONS[a][0], "definition": ACTIVATIONS[a][1],
-                         "derivative": ACTIVATIONS[a][2]} for k, a in enumerate(acts)],
-        "kinds": [{"name": a, "definition": ACTIVATIONS[a][1], "derivative": ACTIVATIONS[a][2]}
+        "activations": [{"k": k + 1, "name": a, "symbol": ACTIVATIONS[a].symbol, "definition": _definition(a),
+                         "derivative": ACTIVATIONS[a].derivative_latex("a")} for k, a in enumerate(acts)],
+        "kinds": [{"name": a, "definition": _definition(a), "derivative": ACTIVATIONS[a].derivative_latex("a")}
                   for a in dict.fromkeys(acts)],
         "all_sigmoid": all(a == "sigmoid" for a in acts), "bias": net.bias, "biased": net.bias != "none",
         "trainable_bias": net.bias == "trainable", "loss": net.loss, "reduction": net.reduction,
@@ -113,11 +105,15 @@ def _out_delta_latex(net) -> str:
     return rf"\delta^{{({L})}} = {scale}\left(l^{{({L})}} - y\right) \odot {deriv}"
 
 
+def _definition(act: str) -> str:
+    """``f(z) = …`` from the activation table."""
+    f = ACTIVATIONS[act]
+    return f"{f.symbol}(z) = {f.latex('z')}"
+
+
 def _deriv_latex(act: str, k: int) -> str:
-    """f'(z_k) written with the layer's output ``l^{(k)}``."""
-    a = rf"l^{{({k})}}"
-    return {"sigmoid": rf"{a} \odot \left(1 - {a}\right)", "tanh": rf"\left(1 - {a} \odot {a}\right)",
-            "relu": rf"\left[{a} > 0\right]", "linear": "1"}[act]
+    """f'(z_k) written with the layer's output ``l^{(k)}``, entry by entry."""
+    return ACTIVATIONS[act].elementwise_latex(rf"l^{{({k})}}")
 
 
 def _data(cfg, d: int) -> dict[str, Any]:
@@ -167,7 +163,7 @@ def _forward(trace, k: int, j: int, d: int) -> dict[str, Any]:
         terms.append(r"\cdots")
     if biased:
         terms.append(rf"({{{nb.tex(trace.get(f'b{k - 1}', j)[0], d)}}})")
-    symbol = ACTIVATIONS[act][0]
+    symbol = ACTIVATIONS[act].symbol
     return {
         "k": str(k), "prev": str(k - 1), "act": act, "symbol": symbol, "biased": biased,
         "prev_t": _tensor(prev, d), "w_t": _tensor(w, d), "z_t": _tensor(z, d), "l_t": _tensor(l, d),
@@ -190,8 +186,7 @@ def _backward(trace, k: int, j: int, d: int) -> dict[str, Any]:
     L = trace.config.network.depth
     act = trace.config.network.activation[k - 1]
     l = trace.get(f"l{k}", j)
-    deriv = {"sigmoid": l * (1 - l), "tanh": 1 - l * l, "relu": (l > 0).astype(float),
-             "linear": np.ones_like(l)}[act]
+    deriv = ACTIVATIONS[act].derivative(l)   # the trainer's own function
     n = trace.config.data.arrays()[0].shape[0]
     units = trace.config.network.layers
     return {
