@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tracer.activations import ACTIVATIONS
 from tracer.analysis import hidden_units, outcome, read_story, read_task, worked_path
 from tracer.program import program, steps
 from tracer.program.whole import print_every
@@ -20,7 +21,6 @@ from tracer.render.escape import UserText
 from tracer.render.numbers import num, tex
 
 TIMES = r" \times "
-ACT_SYMBOL = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}", "linear": r"\operatorname{id}"}
 
 
 def lesson_facts(trace, digits: int, iteration: int, source: str | None = None,
@@ -135,7 +135,7 @@ def _path(p, cfg, d: int) -> dict[str, Any]:
         item = {
             "k": str(k), "unit": str(u), "act": act, "sample": str(s), "next": str(k + 1),
             "z": rf"z^{{({k})}}_{{{idx}}} = {_sum_latex(layer.z, d)} = {tex(layer.z.value, d)}",
-            "a": rf"l^{{({k})}}_{{{idx}}} = {ACT_SYMBOL[act]}\left({tex(layer.z.value, d)}\right) = {tex(layer.a, d)}",
+            "a": rf"l^{{({k})}}_{{{idx}}} = {ACTIVATIONS[act].symbol}\left({tex(layer.z.value, d)}\right) = {tex(layer.a, d)}",
             "output": k == L, "delta_value": num(layer.delta, d),
         }
         if layer.error is not None:

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tracer.activations import ACTIVATIONS
 from tracer.batch.questions import Cell, Question
 from tracer.render.escape import UserText
 from tracer.render.numbers import num, tex
@@ -98,15 +99,19 @@ def _sum(terms: Sequence[str]) -> str:
 def _slope_latex(act: str, a: str) -> str:
     """The activation's slope written with its output ``a`` (symbol or number), bracketed so it
     can stand as a factor."""
-    square = f"{{{a}}}^{{2}}" if "^" in a else f"{_paren(a)}^{{2}}"
-    return {"sigmoid": rf"{_paren(a)}\left(1 - {_paren(a)}\right)", "tanh": rf"\left(1 - {square}\right)",
-            "relu": rf"\left[{a} > 0\right]", "linear": "1"}[act]
+    if act == "relu":
+        return ACTIVATIONS[act].derivative_latex(a)
+    if act == "tanh":   # 1 - a², bracketed: a power of a power needs braces, a negative number parentheses
+        return rf"\left({ACTIVATIONS[act].derivative_latex(f'{{{a}}}' if '^' in a else _paren(a))}\right)"
+    return ACTIVATIONS[act].derivative_latex(_paren(a))
 
 
 def _activation_latex(act: str, z: str) -> str:
-    return {"sigmoid": rf"\sigma\left({z}\right) = \frac{{1}}{{1 + e^{{-{_paren(z)}}}}}",
-            "tanh": rf"\tanh\left({z}\right) = \frac{{e^{{{z}}} - e^{{-{_paren(z)}}}}}{{e^{{{z}}} + e^{{-{_paren(z)}}}}}",
-            "relu": rf"\max\left(0, {z}\right)", "linear": z}[act]
+    """The activation applied to ``z`` (a symbol or a number), from the activation table."""
+    f = ACTIVATIONS[act]
+    if act in ("relu", "linear"):
+        return f.latex(z)
+    return rf"{f.symbol}\left({z}\right) = {f.latex(_paren(z))}"
 
 
 def _given(cell: Cell, names: _Names, d: int) -> dict[str, Any]:
