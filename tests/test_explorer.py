@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import tracer
-from tracer.render.numbers import num
+from tracer.render.numbers import shown as num   # the explorer shows numbers signed with U+2212
 from tracer.lesson.render import render_lesson
 from tracer.lesson.write import write_documents
 
@@ -90,7 +90,7 @@ def test_biases_and_deep_networks(deep_trace):
         d = tracer.derive(deep_trace, weight, 0)[0]
         c = frame["chain"][weight]
         assert c["numpy"] == num(d.numpy_value, 12) and c["derived"] == num(d.value, 12) and c["agree"]
-        assert abs(float(c["fd"]) - d.finite_difference) <= 1e-9
+        assert abs(float(c["fd"].replace("\u2212", "-")) - d.finite_difference) <= 1e-9
 
 
 def test_no_javascript_page_is_the_static_lesson(small_trace, monkeypatch):

@@ -45,7 +45,7 @@ def prepare(trace, *, digits: int, iteration: int, table_iterations: Sequence[in
     """The explorer's numbers for ``trace``, or ``None`` when the network is too large to draw whole."""
     from tracer.explorer import data
     from tracer.explorer.chain import chains
-    from tracer.render.numbers import num
+    from tracer.render.numbers import shown
 
     if not data.fits(trace):
         return None
@@ -55,7 +55,7 @@ def prepare(trace, *, digits: int, iteration: int, table_iterations: Sequence[in
         its = sorted({*its, iteration})
     frames = {j: data.iteration_data(trace, j, digits) for j in its}
     curve = data.loss_curve(trace)
-    loss = [[int(i), num(float(v), digits)] for i, v in zip(trace.recorded_iterations, trace.stack("mean_error"))]
+    loss = [[int(i), shown(float(v), digits)] for i, v in zip(trace.recorded_iterations, trace.stack("mean_error"))]
     per_frame = len(json.dumps(frames[its[0]], ensure_ascii=False, separators=(",", ":")))
     budget = MAX_BYTES - len(json.dumps(loss)) - 4096
     while len(its) > 1 and per_frame * len(its) > budget:   # drop middle iterations, never the worked one

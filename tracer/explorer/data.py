@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tracer.explorer import chain as ch
-from tracer.render.numbers import num
+from tracer.render.numbers import shown as num   # every number here is shown on the page
 
 MAX_UNITS = 10        # widest layer the explorer draws and tabulates
 MAX_SAMPLES = 16      # most samples it tabulates

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 
 from tracer.render import labels
-from tracer.render.numbers import minus, num
+from tracer.render.numbers import shown
 
 POSITIVE = "#2166ac"   # blue: a positive weight
 NEGATIVE = "#c4432b"   # red: a negative weight
@@ -297,7 +297,7 @@ def _weight_labels(weights, xs, ys, digits) -> list:
                     continue
                 value = float(w[i, j])
                 spots = labels.along(float(xs[k] + 16), float(ys[k][i]), float(xs[k + 1] - 16), float(yj), prefer)
-                out.append((labels.Label(minus(num(value, digits)), spots, LABEL_SIZE, (k, i, j)), ("weight", k)))
+                out.append((labels.Label(shown(value, digits), spots, LABEL_SIZE, (k, i, j)), ("weight", k)))
     return out
 
 
@@ -318,7 +318,7 @@ def _bias_labels(biases, xs, ys, digits) -> list:
         for unit, y in ys[k].items():
             if unit is None:
                 continue
-            text = "b = " + minus(num(float(biases[k - 1][unit]), digits))
+            text = "b = " + shown(float(biases[k - 1][unit]), digits)
             out.append((labels.Label(text, _around(float(xs[k]), float(y), 16.0, text, 10.0), 10.0), ("bias",)))
     return out
 
@@ -376,16 +376,16 @@ def _legend(svg: "_Svg", scale: float, width: int, digits: int) -> None:
         x = left + seg * n
         svg.add("line", x1=round(x + 2, 1), y1=y, x2=round(x + seg - 2, 1), y2=y, stroke=shade(value, scale),
                 stroke_width=_stroke_width(value, scale), stroke_linecap="round")
-    for text, x, anchor in ((minus(num(-scale, digits)), left - 6, "end"), ("0", width / 2, "middle"),
-                            (minus(num(scale, digits)), left + steps * seg + 6, "start")):
+    for text, x, anchor in ((shown(-scale, digits), left - 6, "end"), ("0", width / 2, "middle"),
+                            (shown(scale, digits), left + steps * seg + 6, "start")):
         svg.add("text", text, x=round(x, 1), y=(y + 4 if anchor != "middle" else y + 17), text_anchor=anchor,
                 font_size=10, fill=INK)
 
 
 def _column(n: int, top: float, bottom: float, step: float) -> dict[int | None, float]:
-    shown = _shown(n)
-    start = (top + bottom) / 2 - step * (len(shown) - 1) / 2
-    return {unit: start + step * i for i, unit in enumerate(shown)}
+    drawn = _shown(n)
+    start = (top + bottom) / 2 - step * (len(drawn) - 1) / 2
+    return {unit: start + step * i for i, unit in enumerate(drawn)}
 
 
 def _path_units(path: Path, sizes: Sequence[int]) -> list[set]:
@@ -452,7 +452,7 @@ def chain_marks(derivation, path: Path, sizes: Sequence[int], sample: int, digit
         symbol = _symbol(factor.name)
         if where[0] == "E":
             if values.ndim == 0:
-                marks.append(Mark(f"{symbol} = {minus(num(float(values), digits))}", ("E",)))
+                marks.append(Mark(f"{symbol} = {shown(float(values), digits)}", ("E",)))
             continue
         if where[0] == "node":
             m = where[1]
@@ -466,7 +466,7 @@ def chain_marks(derivation, path: Path, sizes: Sequence[int], sample: int, digit
             sources, targets = sorted(on_path[m - 1]), sorted(on_path[m])
             pairs = [(i, j) for i in sources for j in targets]
             cells = [(("edge", m - 1, i, j), v) for (i, j), v in _spread(values, pairs)]
-        marks += [Mark(f"{symbol} = {minus(num(v, digits))}", spot) for spot, v in cells]
+        marks += [Mark(f"{symbol} = {shown(v, digits)}", spot) for spot, v in cells]
     return marks
 
 
@@ -497,7 +497,7 @@ def chain_title(derivation, sample: int, digits: int) -> str:
     ``∂E/∂w0[0,0] · n = 3: ∏ = −0.01512``."""
     summed = any(i != "n" for f in derivation.factors for i in f.indices)
     product = "Σ∏" if summed else "∏"
-    term = minus(num(chain_term(derivation, sample), digits))
+    term = shown(chain_term(derivation, sample), digits)
     return f"∂E/∂{derivation.weight} · n = {sample}: {product} = {term}"
 
 
@@ -527,11 +527,11 @@ def curves(series: Sequence[Series], *, label: str, x_label: str, y_label: str, 
     for tick in _ticks(lo, hi, log):
         y = py(tick)
         svg.add("line", x1=float(left), y1=y, x2=float(width - right), y2=y, stroke="#e6e6e6")
-        svg.add("text", minus(num(tick, 3)), x=float(left - 6), y=float(y + 4), text_anchor="end", font_size=11, fill=INK)
+        svg.add("text", shown(tick, 3), x=float(left - 6), y=float(y + 4), text_anchor="end", font_size=11, fill=INK)
     for tick in _ticks(x0, x1, False, count=6):
         x = px(tick)
         svg.add("line", x1=x, y1=float(height - bottom), x2=x, y2=float(height - bottom + 5), stroke="#888888")
-        svg.add("text", minus(num(tick, 6)), x=x, y=float(height - bottom + 18), text_anchor="middle", font_size=11, fill=INK)
+        svg.add("text", shown(tick, 6), x=x, y=float(height - bottom + 18), text_anchor="middle", font_size=11, fill=INK)
     for n, s in enumerate(series):
         color = s.color or PALETTE[n % len(PALETTE)]
         pts = [(px(float(a)), py(float(b))) for a, b in zip(s.x, s.y) if not log or b > 0]

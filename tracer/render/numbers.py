@@ -63,6 +63,15 @@ def minus(text: str) -> str:
     return _SIGN.sub(MINUS, text)
 
 
+def shown(x: float, digits: int) -> str:
+    """``num`` signed with U+2212: a number as a page shows it outside math (figures, the explorer).
+
+    >>> shown(-0.99984, 4), shown(2.5e-7, 2)
+    ('−0.9998', '2.5e−07')
+    """
+    return minus(num(x, digits))
+
+
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 #: Pieces of a table row that keep their text: code spans (any fence length) and inline math.
 _VERBATIM = re.compile(r"(`+).*?(?<!`)\1(?!`)|(?<!\\)\$(?:[^$\\]|\\.)+?\$")
