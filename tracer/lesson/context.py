@@ -225,14 +225,11 @@ def _chain(x, d: int) -> dict[str, Any]:
     In deeper networks some factors also run over units of the layers above (indices k, m, …);
     their cell shows the values as a short vector and the sample's product sums over those units.
     """
-    arrays = [np.asarray(f.values, dtype=float).reshape(f.shape if f.shape is not None else (-1,))
-              if f.indices else np.asarray(f.values[0], dtype=float) for f in x.factors]
+    arrays = [f.array() for f in x.factors]
     letters = [tuple(f.indices) for f in x.factors]
     summed = sorted({c for idx in letters for c in idx if c != "n"})
-    n = max((a.shape[0] for a, idx in zip(arrays, letters) if idx[:1] == ("n",)), default=1)
-    per_sample = [np.broadcast_to(a, (n,) + a.shape) if idx[:1] != ("n",) else a for a, idx in zip(arrays, letters)]
-    spec = ",".join("n" + "".join(i for i in idx if i != "n") for idx in letters) + "->n"
-    products = np.einsum(spec, *per_sample)
+    products = x.products()
+    n = len(products)
     rows = []
     for s in range(min(n, MAX_SAMPLES)):
         cells = [_cell(a[s] if idx[:1] == ("n",) else a, d) for a, idx in zip(arrays, letters)]

@@ -416,11 +416,8 @@ def _symbol(name: str) -> str:
 
 def _per_sample(factor, sample: int) -> np.ndarray:
     """A factor's values at ``sample``, over its other indices (a 0-d array when there are none)."""
-    values = np.asarray(factor.values, dtype=np.float64)
-    values = values.reshape(factor.shape if factor.shape is not None else (-1,))
-    if tuple(factor.indices[:1]) == ("n",):
-        return values[sample]
-    return values.reshape(()) if values.size == 1 and not factor.indices else values
+    values = factor.array()
+    return values[sample] if tuple(factor.indices[:1]) == ("n",) else values
 
 
 def _where(name: str, path: Path, sizes: Sequence[int]):
@@ -479,17 +476,8 @@ def _spread(values: np.ndarray, keys: list) -> list:
 
 
 def chain_term(derivation, sample: int) -> float:
-    """The derivation's term for one sample: the product of its factors at that sample, summed
-    over the units of the layers between (``Σ_n`` of it is the gradient)."""
-    total = None
-    letters = sorted({i for f in derivation.factors for i in f.indices if i != "n"})
-    for factor in derivation.factors:
-        value = _per_sample(factor, sample)
-        others = [i for i in factor.indices if i != "n"]
-        shape = [value.shape[others.index(letter)] if letter in others else 1 for letter in letters]
-        expanded = value.reshape(shape) if value.ndim else value
-        total = expanded if total is None else total * expanded
-    return float(np.sum(total))
+    """The derivation's term for one sample (``Derivation.products``; ``Σ_n`` of it is the gradient)."""
+    return float(derivation.products()[sample])
 
 
 def chain_title(derivation, sample: int, digits: int) -> str:

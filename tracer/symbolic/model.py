@@ -27,12 +27,18 @@ class Factor:
     shape: tuple[int, ...] | None = None
     """The shape of ``values`` over ``indices`` (``None``: ``(len(values),)``)."""
 
+    def array(self) -> Any:
+        """``values`` as a float64 array over ``indices`` (a 0-d array for a constant)."""
+        import numpy as np
+
+        if not self.indices:
+            return np.asarray(self.values[0], dtype=np.float64)
+        return np.asarray(self.values, dtype=np.float64).reshape(self.shape if self.shape is not None else (-1,))
+
     def value_by_sample(self) -> Any:
         """The ``--json`` ``value``: a dict keyed by sample (``"0"``, ``"1"``, …) when the factor
         depends on the sample, else a number (or nested list over the other indices)."""
-        import numpy as np
-
-        array = np.asarray(self.values, dtype=float).reshape(self.shape if self.shape is not None else (-1,))
+        array = self.array()
         if self.indices[:1] == ("n",):
             return {str(n): array[n].tolist() for n in range(array.shape[0])}
         return array.tolist() if array.ndim else float(array)
@@ -76,6 +82,18 @@ class Derivation:
     proved: bool | None = None
     """Whether the symbolic identity (product of factors = ``sympy.diff`` of E) was proved for this
     element; ``None`` when the network is too large for the symbolic proof."""
+
+    def products(self) -> Any:
+        """Per sample, the product of the factors (summed over the units of the layers between, in
+        deeper networks): the terms whose sum over the samples is the gradient element."""
+        import numpy as np
+
+        arrays = [f.array() for f in self.factors]
+        n = max((a.shape[0] for a, f in zip(arrays, self.factors) if f.indices[:1] == ("n",)), default=1)
+        per_sample = [a if f.indices[:1] == ("n",) else np.broadcast_to(a, (n,) + a.shape)
+                      for a, f in zip(arrays, self.factors)]
+        spec = ",".join("n" + "".join(i for i in f.indices if i != "n") for f in self.factors) + "->n"
+        return np.einsum(spec, *per_sample)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``--json`` form: every factor also gets ``value``, keyed by sample."""
