@@ -249,14 +249,12 @@ def _notation(cfg) -> list[dict[str, str]]:
     return rows
 
 
-PRESETS = ("seed", "xor", "and", "or", "trask")
-
-
 def overrides_of(cfg, data_path: str | None = None) -> dict[str, str]:
     """The command-line flags that turn the default network into ``cfg`` (``{"--lr": "2.0"}``), for
     a lesson given by flags rather than a config file: its commands must run the same network
     (``data_path``: the CSV file it was given as ``--data``, which the config keeps only by name)."""
     from tracer.config import Config
+    from tracer.data import PRESETS
 
     base, net, train = Config(), cfg.network, cfg.train
     flags = {}

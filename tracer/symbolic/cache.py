@@ -23,12 +23,11 @@ from typing import Any
 
 from tracer import __version__
 from tracer.config import Network
-from tracer.resources import CACHE_ENV, cache_dir
+from tracer.resources import cache_dir
 from tracer.symbolic.forms import Chains, factor_names, parameters
 from tracer.symbolic.tree import TreeError, layer_letters, validate
 
 FORMAT = 2
-ENV = CACHE_ENV
 MAX_BYTES = 2_000_000
 MAX_PROOFS = 4096
 _MEMORY: dict[str, Chains] = {}
