@@ -25,8 +25,9 @@ TIMES = r" \times "
 
 def lesson_facts(trace, digits: int, iteration: int, source: str | None = None,
                  data_path: str | None = None) -> dict[str, Any]:
-    """The ``facts`` variable of a lesson: story, outcome, task, path, units, code, notation, next
-    (``source``: its config file; ``data_path``: the CSV file of a lesson given by flags)."""
+    """The ``facts`` variable of a lesson: story, outcome, task, path, units, code blocks, the whole
+    program, notation, next (``source``: its config file; ``data_path``: the CSV file of a lesson
+    given by flags)."""
     cfg = trace.config
     L = cfg.network.depth
     x, y = cfg.data.arrays()
@@ -42,7 +43,6 @@ def lesson_facts(trace, digits: int, iteration: int, source: str | None = None,
         "task": _task(read_task(x, y, cfg.network.layers), names),
         "path": _path(worked_path(trace, iteration), cfg, digits),
         **_units(hidden_units(trace, last), names[0], cfg, digits),
-        "code": {s.id: s.code for s in steps(cfg)},
         "blocks": _blocks(cfg),
         "program": program(cfg), "print_every": str(print_every(cfg)),
         "notation": _notation(cfg),
